@@ -1,0 +1,95 @@
+"""Speed and memory of `finevq assess` against what an engineer would run instead.
+
+In one run, on one generated 1080p 10 s 30 fps H.264 clip: finevq's CLI, FFmpeg's
+signalstats+blockdetect+blurdetect+freezedetect filter chain, and a plain FFmpeg decode.
+Each command runs in its own process, timed by wall clock (best of N) with peak RSS from
+the kernel (wait4). Results go to bench/results/speed.{json,md}.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def run(cmd: list[str]) -> tuple[float, float]:
+    """(wall seconds, peak RSS in MiB) of one child process."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise RuntimeError(f"{cmd[0]} failed: {proc.stderr.read().decode()[-2000:]}")
+    return wall, usage.ru_maxrss / 1024
+
+
+def make_clip(path: Path, seconds: float, fps: int) -> None:
+    from finevq.synth.content import iter_clip
+    from finevq.synth.video import write_video
+
+    write_video(path, iter_clip(1920, 1080, seconds, fps, seed=7), fps, crf=20, preset="veryfast")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    args = parser.parse_args()
+    ffmpeg = shutil.which("ffmpeg")
+    if not ffmpeg:
+        sys.exit("ffmpeg is needed for the peers: apt-get install ffmpeg")
+    finevq = shutil.which("finevq") or str(Path(sys.executable).with_name("finevq"))
+    with tempfile.TemporaryDirectory() as tmp:
+        clip = Path(tmp) / "clip_1080p.mp4"
+        make_clip(clip, args.seconds, 30)
+        commands = {
+            "finevq assess": [finevq, "assess", str(clip), "--format", "json", "-o", str(Path(tmp) / "r.json")],
+            "ffmpeg filter chain": [ffmpeg, "-v", "error", "-i", str(clip), "-vf",
+                                    "signalstats,blockdetect,blurdetect,freezedetect", "-f", "null", "-"],
+            "ffmpeg decode": [ffmpeg, "-v", "error", "-i", str(clip), "-f", "null", "-"],
+        }
+        best: dict[str, tuple[float, float]] = {}
+        for _ in range(args.repeat):  # interleaved, so drift in machine load hits all alike
+            for name, cmd in commands.items():
+                wall, rss = run(cmd)
+                prev = best.get(name)
+                best[name] = (min(wall, prev[0]) if prev else wall, max(rss, prev[1]) if prev else rss)
+    frames = int(args.seconds * 30)
+    result = {
+        "clip": f"1920x1080 H.264 {args.seconds:g} s 30 fps ({frames} frames), generated",
+        "machine": f"{platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}",
+        "best_of": args.repeat,
+        "seconds": {k: round(v[0], 3) for k, v in best.items()},
+        "fps": {k: round(frames / v[0], 1) for k, v in best.items()},
+        "peak_rss_mib": {k: round(v[1], 1) for k, v in best.items()},
+        "ratios": {
+            "filter_chain_over_finevq": round(best["ffmpeg filter chain"][0] / best["finevq assess"][0], 2),
+            "finevq_over_decode": round(best["finevq assess"][0] / best["ffmpeg decode"][0], 2),
+        },
+    }
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "speed.json").write_text(json.dumps(result, indent=2) + "\n")
+    rows = "\n".join(
+        f"| {k} | {result['seconds'][k]} | {result['fps'][k]} | {result['peak_rss_mib'][k]} |" for k in commands
+    )
+    (RESULTS / "speed.md").write_text(
+        f"# Speed: {result['clip']}\n\n{result['machine']}, best of {args.repeat}.\n\n"
+        f"| command | seconds | fps | peak RSS MiB |\n|---|---|---|---|\n{rows}\n\n"
+        f"- ffmpeg filter chain / finevq: **{result['ratios']['filter_chain_over_finevq']}x** (target ≥ 10x)\n"
+        f"- finevq / plain decode: **{result['ratios']['finevq_over_decode']}x** (target ≤ 2x)\n"
+    )
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,38 @@
+"""Assessors: everything that turns a video into an `Assessment`, behind one registry.
+
+Like pyiqa's `create_metric`, a name picks the implementation, so the CLI, batch engines
+and service accept `--model NAME` without knowing what is behind it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from .base import Assessor
+
+_REGISTRY: dict[str, Callable[..., Assessor]] = {}
+
+
+def register(prefix: str):
+    def wrap(factory: Callable[..., Assessor]):
+        _REGISTRY[prefix] = factory
+        return factory
+
+    return wrap
+
+
+def available() -> list[str]:
+    return sorted(_REGISTRY)
+
+
+def create_assessor(name: str = "fast", **options) -> Assessor:
+    """`fast` (default) or `fast:HEADS_DIR_OR_JSON` for other shipped-style heads."""
+    prefix, _, argument = name.partition(":")
+    if prefix not in _REGISTRY:
+        raise ValueError(f"unknown assessor {name!r}; available: {', '.join(available())}")
+    return _REGISTRY[prefix](argument or None, **options)
+
+
+from . import fast as _fast  # noqa: E402,F401  (registers "fast")
+
+__all__ = ["Assessor", "available", "create_assessor", "register"]

@@ -1,0 +1,119 @@
+"""Colour and exposure signals: saturation, brightness, contrast and colour cast.
+
+These describe the picture as a whole, so they are read on a regular subsample of about
+180 lines: statistics of tens of thousands of pixels do not change with more. Most are
+two-sided (too little and too much are both faults); the heads decide where the good
+range lies, these only measure.
+"""
+
+from __future__ import annotations
+
+import math
+
+import cv2
+import numpy as np
+
+#: Subsample stride aims at this many lines on the short side.
+_LINES = 180
+#: Pixels darker than this (max channel, 0-255) have no meaningful saturation.
+_DARK = 20
+#: HSV saturation from which a pixel sits at the gamut edge, its shading flattened.
+_GAMUT_EDGE = 0.9
+#: Luma limits of video's nominal range; beyond them a picture is crushed or blown out.
+_BLACK, _WHITE = 16, 235
+#: Lab lightness range where a colour cast is read (shadows and highlights are unreliable).
+_CAST_LIGHTNESS = (15.0, 95.0)
+#: Mean-shift bandwidth (Lab a*b* units) and steps that find the cluster of near-grey tones.
+_CAST_BANDWIDTH = 8.0
+_CAST_STEPS = 8
+
+
+def measure(rgb: np.ndarray, gray: np.ndarray) -> dict[str, float]:
+    stride = max(1, round(min(gray.shape) / _LINES))
+    small = np.ascontiguousarray(rgb[::stride, ::stride])
+    luma = gray[::stride, ::stride]
+    out = {"color_colorfulness": _colorfulness(small)}
+    out.update(_saturation(small))
+    out.update(_exposure(luma))
+    out["color_cast"] = _cast(small)
+    return out
+
+
+def _colorfulness(rgb: np.ndarray) -> float:
+    """Hasler and Suesstrunk's colourfulness: spread plus offset of the opponent channels.
+
+    Grey is 0; about 15 reads as slightly colourful, 60 as very, over 100 as garish.
+    """
+    f = rgb.reshape(-1, 3).astype(np.float32)
+    rg = f[:, 0] - f[:, 1]
+    yb = 0.5 * (f[:, 0] + f[:, 1]) - f[:, 2]
+    spread = math.hypot(float(rg.std()), float(yb.std()))
+    offset = math.hypot(float(rg.mean()), float(yb.mean()))
+    return spread + 0.3 * offset
+
+
+def _saturation(rgb: np.ndarray) -> dict[str, float]:
+    """Mean HSV saturation (0-1), and the share of pixels at the gamut edge (S >= 0.9).
+
+    Only pixels that are not near black count, where saturation is noise. The mean follows
+    a global saturation change; the gamut-edge share catches garish filters, which push
+    the most colourful parts against the boundary where they lose all shading.
+    """
+    hsv = cv2.cvtColor(rgb, cv2.COLOR_RGB2HSV)
+    lit = hsv[..., 2] >= _DARK
+    if not lit.any():
+        return {"color_saturation": 0.0, "color_saturated_share": 0.0}
+    sat = hsv[..., 1][lit]
+    return {
+        "color_saturation": float(sat.mean()) / 255.0,
+        "color_saturated_share": float(np.count_nonzero(sat >= round(255 * _GAMUT_EDGE))) / sat.size,
+    }
+
+
+def _exposure(luma: np.ndarray) -> dict[str, float]:
+    """Brightness and contrast of the luma distribution, in grey levels (0-255).
+
+    Percentiles rather than min and max, so a few specular highlights or black borders
+    do not decide exposure; clipped shares (below video black 16, above video white 235)
+    measure what is crushed or blown out.
+    """
+    hist = cv2.calcHist([np.ascontiguousarray(luma, dtype=np.float32)], [0], None, [256], [0, 256]).ravel()
+    n = max(float(hist.sum()), 1.0)
+    cdf = np.cumsum(hist) / n
+    p5, p50, p95 = (float(np.searchsorted(cdf, q)) for q in (0.05, 0.5, 0.95))
+    return {
+        "color_luma_mean": float(luma.mean()),
+        "color_luma_p5": p5,
+        "color_luma_p50": p50,
+        "color_luma_p95": p95,
+        "color_clip_dark": float(hist[:_BLACK].sum()) / n,
+        "color_clip_bright": float(hist[_WHITE + 1 :].sum()) / n,
+        "color_contrast_rms": float(luma.std()) / 255.0,
+        "color_contrast_span": (p95 - p5) / 255.0,
+    }
+
+
+def _cast(rgb: np.ndarray) -> float:
+    """Lab a*b* distance from grey of the picture's would-be neutrals.
+
+    A cast moves every colour the same way, so the dense cluster of near-grey tones that
+    most footage has (walls, roads, skin shadows, clouds) moves off grey as a whole. The
+    cluster is found by mean shift over the mid-tones' a*b*, started from their median:
+    unlike a grey-world mean, a blue sky or a green lawn beside the cluster does not pull
+    it. A picture with no neutral tones at all reads its dominant colour as a cast.
+    """
+    lab = cv2.cvtColor(np.ascontiguousarray(rgb[::2, ::2]), cv2.COLOR_RGB2Lab).reshape(-1, 3)  # 8-bit: L * 2.55, a + 128, b + 128
+    lightness = lab[:, 0]
+    mid = (lightness > round(2.55 * _CAST_LIGHTNESS[0])) & (lightness < round(2.55 * _CAST_LIGHTNESS[1]))
+    if not mid.any():
+        return 0.0
+    a = lab[mid, 1].astype(np.float32) - 128.0
+    b = lab[mid, 2].astype(np.float32) - 128.0
+    ca, cb = float(np.median(a)), float(np.median(b))
+    for _ in range(_CAST_STEPS):
+        weight = np.exp(((a - ca) ** 2 + (b - cb) ** 2) * (-0.5 / _CAST_BANDWIDTH**2))
+        total = float(weight.sum())
+        if total < 1e-6:
+            break
+        ca, cb = float(weight @ a) / total, float(weight @ b) / total
+    return math.hypot(ca, cb)

@@ -1,0 +1,498 @@
+"""The motion path: temporal distortions measured from a stream of low-resolution luma frames.
+
+`MotionAnalyzer.update` does all per-pixel work as frames arrive and keeps only the previous
+frame, its spectrum and eight floats per frame, so a ten-minute 60 fps video costs a few MB
+and well under a millisecond per 192x108 frame. `finish` turns those series into video-level
+signals, a per-second timeline and events. Heads map every signal through monotone curves,
+so each one is built to grow with the strength of one distortion type of `finevq.taxonomy`
+and to stay near its floor on clean content of any kind:
+
+* every frame pair is first aligned by its global (camera) shift, so pans do not look like
+  flicker, noise or scene cuts;
+* scene cuts are found first and left out of every other statistic;
+* a run of repeated frames is a freeze only inside moving content (see `_freeze_runs`), so a
+  still scene never reads as stalling.
+"""
+
+from __future__ import annotations
+
+import math
+from array import array
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+import scipy.fft
+from scipy.ndimage import median_filter, uniform_filter1d
+from scipy.signal import savgol_filter
+
+#: Frame rate assumed when neither timestamps nor a nominal rate are given.
+DEFAULT_FPS = 30.0
+#: Camera motion is the median of phase correlations on TILES x TILES tiles (when each is
+#: at least MIN_TILE pixels on its short side): a subject filling a few tiles is outvoted.
+TILES = 3
+MIN_TILE = 16
+#: Repeats and motion are told apart on thumbnails this many times smaller, where the
+#: fine-grained noise of a re-encoded frame (a keyframe refreshing a frozen or still
+#: picture) averages out but motion across edges does not.
+THUMB_FACTOR = 4
+#: A thumbnail pixel "changed" between frames when its luma moved by more than this (0-255).
+CHANGE_DELTA = 3
+#: A frame repeats its predecessor when at most this share of pixels changed; the slack
+#: lets a small overlay (a buffering spinner) turn while the picture is frozen.
+HELD_SHARE = 0.01
+#: Content is moving when at least this share of pixels changed from the previous frame.
+MOVING_SHARE = 0.05
+#: How far either side of a run of repeated frames we look to decide it froze moving content.
+CONTEXT_SECONDS = 0.5
+#: A freeze at least this long is a stall (VQA²'s stalling); shorter ones are stutter.
+STALL_SECONDS = 0.3
+#: A timestamp step above this many median frame intervals means frames were dropped.
+GAP_FACTOR = 1.5
+#: Camera motion that a quadratic over this window follows is intended (a pan); the rest is shake.
+SHAKE_WINDOW_SECONDS = 0.5
+#: Brightness changes slower than this running median are lighting or exposure, not flicker.
+FLICKER_WINDOW_SECONDS = 1.0
+#: A brightness step this large (relative) that reverses the previous step is a flicker swing.
+FLICKER_STEP = 0.01
+#: Irregularity of motion is judged against the mean over this many frame intervals; 12 is a
+#: multiple of the periods (2, 3, 4, 6) of common frame-repeat patterns, so they average out.
+JERK_WINDOW = 12
+#: Block-mean dissimilarity (1 - correlation) a frame pair needs, and how far above its
+#: neighbourhood's median it must stand, to be a scene cut rather than fast motion.
+CUT_DISSIMILARITY = 0.5
+CUT_JUMP = 0.3
+#: Share of the flattest aligned blocks whose temporal residual measures noise: flat blocks
+#: carry no texture that an imperfect alignment could leave behind.
+NOISE_QUANTILE = 0.1
+#: What that quantile reads for white Gaussian noise of unit sigma in both frames, so that
+#: temporal_noise reads in sigma units: the mean |residual| after the 3x3 high-pass is
+#: sqrt(2) * sqrt(8/9) * sqrt(2/pi) = 1.064, and the low quantile of 12x12-pixel block means
+#: (a 192x108 frame) sits 9 % below it (measured).
+NOISE_GAIN = 0.967
+#: Per-second thresholds that turn the timeline into events.
+SHAKE_EVENT = 0.005
+FLICKER_EVENT = 0.01
+REPEAT_EVENT = 0.2
+
+MOTION_SIGNALS: dict[str, str] = {
+    "duration": "context: seconds covered by the frames (last frame shown for one median interval).",
+    "motion_mean": "context: mean absolute luma difference (0-255) of consecutive frames with any "
+    "global brightness change undone, outside scene cuts and freezes; how much the content moves.",
+    "global_speed": "context: camera (global) motion in frame widths per second, the median of "
+    "phase correlations over 3x3 tiles (a moving subject is outvoted); intended pans score high "
+    "here and not in shake_rms.",
+    "scene_cuts": "context: number of hard cuts (aligned block correlation collapses for one frame "
+    "pair); they are left out of every other signal.",
+    "freeze_ratio": "stalling and lagging, higher is worse: share of the duration during which "
+    "moving content stood still (repeated frames or timestamp gaps), freezes of any length.",
+    "stall_count": "stalling, higher is worse: freezes of at least 0.3 s (VQA² stalls); a freeze is "
+    "a sudden stop inside motion that resumes, so still scenes never count (see _freeze_runs).",
+    "stall_seconds": "stalling, higher is worse: total seconds of stalls.",
+    "longest_stall": "stalling, higher is worse: seconds of the longest stall.",
+    "stall_share": "stalling, higher is worse: stall_seconds / duration.",
+    "repeat_ratio": "lagging, higher is worse: share of frame intervals in moving content that "
+    "repeat the previous frame in freezes shorter than a stall (every 2nd frame repeated: 0.5).",
+    "drop_ratio": "lagging, higher is worse: estimated share of frames missing from timestamp "
+    "gaps wider than 1.5 median frame intervals (VFR aware).",
+    "fps_deficit": "lagging, higher is worse: 1 - effective / nominal frame rate in moving "
+    "content, where effective counts distinct frames; repeats and drops both lower it.",
+    "jerkiness": "lagging (and shaking), higher is worse: frame-to-frame irregularity of the "
+    "frame difference, sum|diff - local mean| / sum(local mean); steady motion reads 0, "
+    "still frames alternating with double steps read 1.",
+    "shake_rms": "shaking, higher is worse: RMS of the camera trajectory minus its smooth part "
+    "(a local quadratic over 0.5 s), in frame widths; a smooth or accelerating pan reads ~0, "
+    "random per-frame jitter of r px RMS per axis reads ~r*sqrt(2)/width.",
+    "flicker_rms": "flickering, higher is worse: RMS of the global log-brightness after removing "
+    "its 1 s running median, i.e. the relative amplitude of fast brightness oscillation "
+    "(~a/sqrt(2) for a sinusoidal gain 1 + a sin).",
+    "flicker_alternation": "flickering, higher is worse: share of frame intervals whose global "
+    "brightness step exceeds 1 % and reverses the previous step.",
+    "temporal_noise": "temporal noise, higher is worse: sigma (0-255) of noise that changes from "
+    "frame to frame, from the high-passed residual of motion-aligned frames in their flattest blocks.",
+}
+
+
+@dataclass
+class MotionEvent:
+    """A span of the video, in the timestamps' seconds. Kinds: "stall" a freeze of at least
+    0.3 s; "freeze" a shorter one of at least three identical frames; "drop" a timestamp gap,
+    or seconds in which at least 20 % of frames repeat; "shake" / "flicker" seconds whose
+    shake_rms / flicker_rms exceed 0.005 / 0.01; "scene_cut" the interval between the two shots."""
+
+    kind: str  # "freeze" | "stall" | "shake" | "flicker" | "drop" | "scene_cut"
+    start: float
+    end: float
+
+
+@dataclass
+class MotionReport:
+    """signals: MOTION_SIGNALS, all finite. per_second[i]: the signals that make sense per
+    second, over [i, i+1) s after the first frame (a frame pair counts in the second its later
+    frame appears in). stalls: VQA²-style count, total_seconds, longest_seconds, share."""
+
+    signals: dict[str, float]
+    per_second: list[dict[str, float]]
+    events: list[MotionEvent]
+    stalls: dict[str, float]
+
+
+class MotionAnalyzer:
+    """Feed every frame in presentation order with `update`, then call `finish` once."""
+
+    def __init__(self, nominal_fps: float | None):
+        if nominal_fps is not None and not nominal_fps > 0:
+            raise ValueError(f"nominal_fps must be positive, got {nominal_fps}")
+        self._fps = float(nominal_fps or DEFAULT_FPS)
+        self._shape: tuple[int, int] | None = None
+        self._window: np.ndarray | None = None
+        self._tiles = 1  # per side
+        self._grid: tuple[int, int] = (16, 9)
+        self._thumb: tuple[int, int] = (1, 1)
+        self._prev: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None  # luma, thumbnail, spectrum
+        self._pts = array("d")
+        # One value per frame pair (frame i-1 -> i); names match `_Pairs`.
+        self._series = {name: array("d") for name in ("diff", "changed", "dx", "dy", "gain", "dissimilarity", "noise")}
+
+    def update(self, luma: np.ndarray, pts: float | None) -> None:
+        """Measure one frame against the previous one; None pts means frame index / nominal fps."""
+        luma = np.asarray(luma)
+        if luma.ndim != 2 or luma.dtype != np.uint8:
+            raise ValueError(f"luma must be a 2-D uint8 array, got {luma.dtype} {luma.shape}")
+        if self._shape is None:
+            self._start(luma.shape)
+        elif luma.shape != self._shape:  # a resolution switch mid-stream (adaptive streaming)
+            luma = cv2.resize(luma, self._shape[::-1], interpolation=cv2.INTER_AREA)
+        else:
+            luma = luma.copy()  # the caller may reuse its buffer
+        self._pts.append(len(self._pts) / self._fps if pts is None else float(pts))
+        frame = (luma, cv2.resize(luma, self._thumb, interpolation=cv2.INTER_AREA), self._spectrum(luma))
+        if self._prev is not None:
+            self._measure(self._prev, frame)
+        self._prev = frame
+
+    def finish(self) -> MotionReport:
+        return _report(np.asarray(self._pts), {k: np.asarray(v) for k, v in self._series.items()},
+                       self._fps, self._shape[1] if self._shape else 1)
+
+    def _start(self, shape: tuple[int, int]) -> None:
+        h, w = shape
+        self._shape = shape
+        self._tiles = TILES if min(h, w) >= TILES * MIN_TILE else 1
+        self._window = cv2.createHanningWindow((w // self._tiles, h // self._tiles), cv2.CV_32F)
+        self._grid = (16, 9) if w >= h else (9, 16)
+        self._thumb = (max(1, w // THUMB_FACTOR), max(1, h // THUMB_FACTOR))
+
+    def _spectrum(self, luma: np.ndarray) -> np.ndarray:
+        """Windowed, square-root whitened spectra of the tiles: full whitening would let the
+        quantisation noise of textureless high frequencies bury the correlation peak."""
+        n = self._tiles
+        th, tw = self._window.shape
+        tiles = luma[:n * th, :n * tw].reshape(n, th, n, tw).swapaxes(1, 2).reshape(n * n, th, tw)
+        f = tiles.astype(np.float32)
+        f -= f.mean(axis=(1, 2), keepdims=True)  # else the window itself correlates, pinning the peak at 0
+        f *= self._window
+        spectrum = scipy.fft.rfft2(f)
+        spectrum *= 1.0 / np.sqrt(np.abs(spectrum) + 1e-3)  # a real multiplier: complex division is slow
+        return spectrum
+
+    def _measure(self, before: tuple, after: tuple) -> None:
+        (prev, prev_thumb, prev_spectrum), (cur, thumb, spectrum) = before, after
+        s = self._series
+        s["changed"].append(np.count_nonzero(cv2.absdiff(thumb, prev_thumb) > CHANGE_DELTA) / thumb.size)
+        dx, dy = _global_shift(prev_spectrum, spectrum, self._window.shape)
+        s["dx"].append(dx)
+        s["dy"].append(dy)
+        c, p = (a.astype(np.float32) for a in _aligned(cur, prev, round(dx), round(dy)))
+        cb, pb = _blocks(c, self._grid), _blocks(p, self._grid)
+        # The median over blocks is the global gain: moving objects change only some blocks.
+        gain = _middle(np.log((cb + 1.0) / (pb + 1.0)))
+        s["gain"].append(gain)
+        # The frame difference with that gain undone, so flicker does not pass for motion.
+        moved = cv2.addWeighted(cur, 1.0, prev, -math.exp(gain), 0.0, dtype=cv2.CV_32F)
+        s["diff"].append(cv2.norm(moved, cv2.NORM_L1) / cur.size)
+        s["dissimilarity"].append(_dissimilarity(cb, pb))
+        residual = c - p
+        high = cv2.absdiff(residual, cv2.blur(residual, (3, 3)))  # drops gain changes and smooth misfit
+        s["noise"].append(_middle(_blocks(high, self._grid), NOISE_QUANTILE) / NOISE_GAIN)
+
+
+def _global_shift(prev_spectrum: np.ndarray, spectrum: np.ndarray, tile: tuple[int, int]) -> tuple[float, float]:
+    """(dx, dy) in pixels by which the camera moved the content from prev to cur: the median
+    over tiles of each tile's phase correlation, so a moving subject that dominates a few
+    tiles does not drag the camera estimate along."""
+    h, w = tile
+    corr = scipy.fft.irfft2(spectrum * prev_spectrum.conj(), s=tile)
+    k = np.arange(corr.shape[0])
+    py, px = np.unravel_index(corr.reshape(k.size, -1).argmax(axis=1), tile)
+    centre = corr[k, py, px]
+    dy = py + _vertex(corr[k, py - 1, px], centre, corr[k, (py + 1) % h, px])
+    dx = px + _vertex(corr[k, py, px - 1], centre, corr[k, py, (px + 1) % w])
+    return _middle(np.where(dx > w / 2, dx - w, dx)), _middle(np.where(dy > h / 2, dy - h, dy))
+
+
+def _vertex(left: np.ndarray, centre: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Sub-pixel offsets of peaks from parabolas through three samples."""
+    curvature = left - 2.0 * centre + right
+    return np.where(curvature < 0, 0.5 * (left - right) / np.minimum(curvature, -1e-12), 0.0)
+
+
+def _middle(values: np.ndarray, quantile: float = 0.5) -> float:
+    """A quantile by partial sort (the upper one of two middles): np.median costs more than
+    the whole rest of a small frame's per-frame work."""
+    flat = values.ravel()
+    k = int(quantile * flat.size)
+    return float(np.partition(flat, k)[k])
+
+
+def _blocks(image: np.ndarray, grid: tuple[int, int]) -> np.ndarray:
+    """Block means on a (columns, rows) grid; cropping to a multiple of it keeps cv2 on its
+    fast integer-ratio path."""
+    h, w = image.shape
+    return cv2.resize(image[:max(grid[1], h - h % grid[1]), :max(grid[0], w - w % grid[0])], grid,
+                      interpolation=cv2.INTER_AREA)
+
+
+def _aligned(cur: np.ndarray, prev: np.ndarray, ix: int, iy: int) -> tuple[np.ndarray, np.ndarray]:
+    """The overlap of cur and prev after undoing an integer shift (at most a quarter frame,
+    so a wild estimate across a cut still leaves a large overlap)."""
+    h, w = cur.shape
+    ix, iy = int(np.clip(ix, -(w // 4), w // 4)), int(np.clip(iy, -(h // 4), h // 4))
+    return (cur[max(iy, 0):h + min(iy, 0), max(ix, 0):w + min(ix, 0)],
+            prev[max(-iy, 0):h + min(-iy, 0), max(-ix, 0):w + min(-ix, 0)])
+
+
+def _dissimilarity(a: np.ndarray, b: np.ndarray) -> float:
+    """1 - correlation of block means: blind to brightness and contrast changes (flicker,
+    fades), so only a change of content scores high. Flat frames (black) score 0."""
+    a = a - a.mean()
+    b = b - b.mean()
+    norm = float(np.sqrt((a * a).sum() * (b * b).sum()))
+    return 1.0 - float((a * b).sum()) / norm if norm > a.size else 0.0
+
+
+@dataclass
+class _Pairs:
+    """Per frame-pair series (pair i: frame i -> i+1) and what `_report` derives from them."""
+
+    end: np.ndarray  # seconds from the first frame until the later frame of the pair appears
+    dt: np.ndarray
+    diff: np.ndarray
+    changed: np.ndarray
+    dx: np.ndarray
+    dy: np.ndarray
+    gain: np.ndarray
+    dissimilarity: np.ndarray
+    noise: np.ndarray
+    cut: np.ndarray = field(init=False)
+    held: np.ndarray = field(init=False)  # the later frame repeats the earlier one
+    gap: np.ndarray = field(init=False)  # timestamps skip frames
+    hold: np.ndarray = field(init=False)  # seconds the picture stood still during the pair
+    frozen: np.ndarray = field(init=False)
+    stalled: np.ndarray = field(init=False)
+    scope: np.ndarray = field(init=False)  # moving content outside stalls: where lagging is judged
+    jerk: np.ndarray = field(init=False)  # |diff - local mean diff|
+    pace: np.ndarray = field(init=False)  # local mean diff
+    shake: np.ndarray = field(init=False)  # squared trajectory residual (widths), NaN where unsampled
+    flicker: np.ndarray = field(init=False)  # high-passed log brightness
+    swing: np.ndarray = field(init=False)  # a brightness step reversing the previous one
+
+
+def _report(pts: np.ndarray, series: dict[str, np.ndarray], fps: float, width: int) -> MotionReport:
+    """Classify the pairs (cut, repeat, gap, freeze, stall), then pool them per video and per second."""
+    if pts.size < 2:
+        duration = pts.size / fps
+        return MotionReport({name: 0.0 for name in MOTION_SIGNALS} | {"duration": duration}, [], [],
+                            _stall_summary([], duration))
+    dt = np.diff(pts)
+    step = float(np.median(dt[dt > 0])) if np.any(dt > 0) else 1.0 / fps
+    dt = np.where(dt > 0, dt, step)  # repeated or reordered timestamps
+    p = _Pairs(end=np.cumsum(dt), dt=dt, **series)
+    p.dx, p.dy = p.dx / width, p.dy / width
+    context = max(1, round(CONTEXT_SECONDS / step))
+    neighbourhood = median_filter(p.dissimilarity, 2 * context + 1, mode="nearest")
+    p.cut = (p.dissimilarity > CUT_DISSIMILARITY) & (p.dissimilarity > neighbourhood + CUT_JUMP)
+    p.held = (p.changed <= HELD_SHARE) & ~p.cut
+    p.gap = p.dt > GAP_FACTOR * step
+    p.hold = np.where(p.held | _settling(p), p.dt, np.where(p.gap, p.dt - step, 0.0))
+    runs = _freeze_runs(p, context)
+    p.scope = (((p.changed >= MOVING_SHARE) & ~p.held) | p.frozen) & ~p.cut & ~p.stalled
+    p.jerk, p.pace = _jerk(p)
+    p.shake = _shake(p, step)
+    p.flicker, p.swing = _flicker(p, step)
+
+    duration = float(p.end[-1] + step)
+    summary = _stall_summary([(a, b) for a, b, _, is_stall in runs if is_stall], duration)
+    signals = _pool(p, slice(None), step) | {
+        "duration": duration, "stall_count": summary["count"], "stall_seconds": summary["total_seconds"],
+        "longest_stall": summary["longest_seconds"], "stall_share": summary["share"]}
+    n_seconds = int(np.ceil(duration - 1e-6))
+    # Pairs are in time order, so each second is a slice: pair i belongs to the second its later frame appears in.
+    bounds = [*np.searchsorted(p.end + 1e-6, np.arange(n_seconds)), dt.size]
+    per_second = [_pool(p, slice(a, b), step) for a, b in zip(bounds[:-1], bounds[1:])]
+
+    events = [MotionEvent("stall" if is_stall else "freeze", a, b) for a, b, n_held, is_stall in runs
+              if is_stall or n_held >= 2]  # a single repeated frame is stutter, counted in repeat_ratio
+    events += [MotionEvent("scene_cut", float(e - d), float(e)) for e, d in zip(p.end[p.cut], p.dt[p.cut])]
+    events += [MotionEvent("drop", float(e - d + step), float(e)) for e, d in zip(p.end[p.gap], p.dt[p.gap])]
+    for kind, key, threshold in (("shake", "shake_rms", SHAKE_EVENT), ("flicker", "flicker_rms", FLICKER_EVENT),
+                                 ("drop", "repeat_ratio", REPEAT_EVENT)):
+        events += _second_events(kind, [s[key] > threshold for s in per_second], duration)
+    start = float(pts[0])
+    events = sorted((MotionEvent(e.kind, e.start + start, e.end + start) for e in events),
+                    key=lambda e: (e.start, e.end, e.kind))
+    return MotionReport(signals, per_second, events, summary)
+
+
+def _freeze_runs(p: _Pairs, context: int) -> list[tuple[float, float, int, bool]]:
+    """Set `p.frozen` / `p.stalled`; return each freeze as (start, end, repeated frames, is stall).
+
+    The rule: a run of pairs during which the picture stood still (repeated frames or a
+    timestamp gap) is a freeze only if the pairs right before and right after it move
+    (>= MOVING_SHARE of thumbnail pixels changed) and so do at least a third of the pairs
+    within CONTEXT_SECONDS on each side (a third, so that content lagging with every
+    other frame repeated still counts as moving). A still scene has no moving neighbours,
+    only the odd keyframe refreshing its compression noise; a scene that comes to rest
+    has no motion after it; a run at either end of the video lacks a neighbour. What
+    remains is a sudden stop inside motion that then resumes.
+    """
+    n = p.dt.size
+    active = np.concatenate([[0], (p.hold > 0).astype(np.int8), [0]])
+    edges = np.diff(active)
+    first, stop = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)  # runs are pairs [first, stop)
+    moving = (p.changed >= MOVING_SHARE) & ~p.cut
+    n_moving = _cumsum0(moving)
+    lo, hi = np.maximum(first - context, 0), np.minimum(stop + context, n)
+    before = (first > 0) & moving[np.maximum(first - 1, 0)] & (3 * (n_moving[first] - n_moving[lo]) >= first - lo)
+    after = (stop < n) & moving[np.minimum(stop, n - 1)] & (3 * (n_moving[hi] - n_moving[stop]) >= hi - stop)
+    held_seconds, n_held = _cumsum0(p.hold), _cumsum0(p.held)
+    frozen = before & after
+    stall = frozen & (held_seconds[stop] - held_seconds[first] >= STALL_SECONDS - 1e-9)
+    run = np.cumsum(edges[:-1] == 1) - 1
+    inside = active[1:-1].astype(bool)
+    p.frozen = inside & frozen[run] if first.size else inside
+    p.stalled = inside & stall[run] if first.size else inside
+    return [(float(p.end[a] - p.hold[a]), float(p.end[b - 1]), int(n_held[b] - n_held[a]), bool(s))
+            for a, b, s in zip(first[frozen], stop[frozen], stall[frozen])]
+
+
+def _settling(p: _Pairs) -> np.ndarray:
+    """Pairs that change a little right next to a repeated frame: an encoder refining the
+    first repeat of a picture, or a keyframe inside a freeze. They belong to the freeze."""
+    quiet = (p.changed < MOVING_SHARE) & ~p.held & ~p.cut
+    beside = np.zeros_like(p.held)
+    beside[1:] |= p.held[:-1]
+    beside[:-1] |= p.held[1:]
+    return quiet & beside
+
+
+def _cumsum0(x: np.ndarray) -> np.ndarray:
+    """Prefix sums with a leading 0, so sum(x[a:b]) == c[b] - c[a]."""
+    return np.concatenate([[0], np.cumsum(x)])
+
+
+def _jerk(p: _Pairs) -> tuple[np.ndarray, np.ndarray]:
+    """Deviation of each frame difference from its local mean, and that mean; cuts and
+    stalls are bridged by interpolation so that their edges do not read as jerks."""
+    keep = ~p.cut & ~p.stalled
+    index = np.arange(p.diff.size)
+    diff = np.interp(index, index[keep], p.diff[keep]) if keep.any() else p.diff
+    pace = uniform_filter1d(diff, JERK_WINDOW, mode="nearest")
+    return np.abs(diff - pace), pace
+
+
+def _shake(p: _Pairs, step: float) -> np.ndarray:
+    """Squared high-frequency camera displacement per pair, NaN where not judged.
+
+    The trajectory is sampled at distinct frames only and smoothed against their
+    timestamps, so repeated frames and dropped ones (content that jumps ahead after a
+    hold) follow the line of the motion; it restarts at every scene cut. A stall that
+    resumes where it stopped still bends that line, so stalls and half a window around
+    them are not judged.
+    """
+    out = np.full(p.dt.size, np.nan)
+    sampled = ~p.held & ~p.cut
+    segment = np.cumsum(p.cut)
+    size = max(3, round(SHAKE_WINDOW_SECONDS / step)) | 1
+    picked = np.flatnonzero(sampled)
+    for idx in np.split(picked, np.flatnonzero(np.diff(segment[picked])) + 1):
+        if idx.size < 3:
+            continue
+        t = p.end[idx]
+        grid = np.arange(t[0], t[-1] + step / 2, step)
+        window = min(size, grid.size - 1 + grid.size % 2)
+        if window < 3:
+            continue
+        trajectory = np.stack([np.cumsum(p.dx[idx]), np.cumsum(p.dy[idx])], axis=1)
+        gridded = np.stack([np.interp(grid, t, c) for c in trajectory.T], axis=1)
+        # A local quadratic rather than a moving average, so an accelerating pan stays intended.
+        smooth = savgol_filter(gridded, window, 2, axis=0, mode="interp")
+        residual = trajectory - np.stack([np.interp(t, grid, c) for c in smooth.T], axis=1)
+        out[idx] = (residual ** 2).sum(axis=1)
+    near_stall = uniform_filter1d(p.stalled.astype(float), 2 * size + 1, mode="nearest") > 0
+    out[near_stall] = np.nan
+    return out
+
+
+def _flicker(p: _Pairs, step: float) -> tuple[np.ndarray, np.ndarray]:
+    """High-passed global log brightness, and brightness steps that reverse the previous one.
+
+    A running median, unlike a mean, follows fades and exposure steps exactly, so only
+    oscillation is left.
+    """
+    gain = np.where(p.cut, 0.0, p.gain)
+    level = np.cumsum(gain)
+    high = level - median_filter(level, max(3, round(FLICKER_WINDOW_SECONDS / step)) | 1, mode="nearest")
+    big = np.abs(gain) > FLICKER_STEP
+    swing = np.zeros(gain.size, bool)
+    swing[1:] = big[1:] & big[:-1] & (np.sign(gain[1:]) != np.sign(gain[:-1]))
+    return high, swing
+
+
+def _pool(p: _Pairs, part: slice, step: float) -> dict[str, float]:
+    """The signals that make sense per second, over a contiguous range of pairs (all, or one second's)."""
+    def ratio(num: float, den: float) -> float:
+        return float(num / den) if den > 0 else 0.0
+
+    dt, cut, held, scope = p.dt[part], p.cut[part], p.held[part], p.scope[part]
+    steady = ~cut & ~p.frozen[part]
+    bright = ~cut & ~p.stalled[part]
+    shake = p.shake[part][~np.isnan(p.shake[part])]
+    noise = p.noise[part][steady]  # repeats in a still scene carry its noise; frozen ones carry none
+    missing = float(np.where(p.gap[part], np.round(dt / step) - 1.0, 0.0).sum())
+    slots = round(float(dt[scope].sum()) / step, 6)  # frame intervals the nominal rate would have shown
+    return {
+        "motion_mean": ratio(p.diff[part][steady].sum(), np.count_nonzero(steady)),
+        "global_speed": ratio(np.hypot(p.dx[part], p.dy[part])[~cut].sum(), dt[~cut].sum()),
+        "scene_cuts": float(np.count_nonzero(cut)),
+        "freeze_ratio": ratio(p.hold[part][p.frozen[part]].sum(), dt.sum()),
+        "stall_seconds": float(p.hold[part][p.stalled[part]].sum()),
+        "repeat_ratio": ratio(np.count_nonzero(scope & held), np.count_nonzero(scope)),
+        "drop_ratio": ratio(missing, dt.size + missing),
+        "fps_deficit": max(0.0, ratio(slots - np.count_nonzero(scope & ~held), slots)),
+        "jerkiness": ratio(p.jerk[part][scope].sum(), p.pace[part][scope].sum()),
+        "shake_rms": float(np.sqrt(shake.mean())) if shake.size else 0.0,
+        "flicker_rms": float(np.sqrt(np.mean(p.flicker[part][bright] ** 2))) if bright.any() else 0.0,
+        "flicker_alternation": float(p.swing[part][bright].mean()) if bright.any() else 0.0,
+        "temporal_noise": float(np.median(noise)) if noise.size else 0.0,
+    }
+
+
+def _stall_summary(stalls: list[tuple[float, float]], duration: float) -> dict[str, float]:
+    """VQA²-style stall summary."""
+    lengths = [b - a for a, b in stalls]
+    total = float(sum(lengths))
+    return {"count": float(len(lengths)), "total_seconds": total, "longest_seconds": float(max(lengths, default=0.0)),
+            "share": total / duration if duration > 0 else 0.0}
+
+
+def _second_events(kind: str, flags: list[bool], duration: float) -> list[MotionEvent]:
+    """One event per run of consecutive flagged seconds."""
+    events, begin = [], None
+    for i, flag in enumerate([*flags, False]):
+        if flag and begin is None:
+            begin = i
+        elif not flag and begin is not None:
+            events.append(MotionEvent(kind, float(begin), float(min(i, duration))))
+            begin = None
+    return events
