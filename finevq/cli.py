@@ -133,7 +133,11 @@ def _mount() -> None:
     app.command("ask")(ask_command)
     app.command("evaluate-text")(evaluate_text_command)
 
+    from .serve.cli import report_command, serve_command
     from .study.cli import app as study_app
+
+    app.command("serve")(serve_command)
+    app.command("report")(report_command)
 
     app.add_typer(study_app, name="study", help="Collect fine-grained human ratings and turn them into MOS.")
 

@@ -176,6 +176,9 @@ class FastAssessor(Assessor):
         for second in range(n):
             nearest = min(known, key=lambda s: (abs(s - second), s))
             motion = m.motion.per_second[second] if m.motion and second < len(m.motion.per_second) else None
+            if motion is not None and "longest_stall" not in motion:
+                # within one second, the stalled time is the longest stall that second shows
+                motion = {**motion, "longest_stall": motion.get("stall_seconds", 0.0)}
             prediction = self._prediction([m.second_signals[nearest]], motion)
             for dim in DIMENSIONS:
                 scores[dim].append(round(prediction.scores[dim], 2))

@@ -26,6 +26,8 @@ CLEAN_RAMP = 3.0
 #: A signal whose Spearman correlation with the level is weaker than this, pooled over all
 #: sources, is more content than distortion: no detector is built from it.
 MIN_RHO = 0.5
+#: Smallest distance between knots, as a share of the clean spread (10th-90th percentile).
+MIN_GAP = 0.25
 
 
 @dataclass(frozen=True)
@@ -92,7 +94,9 @@ def fit_detector(type_name: str, rows: Sequence[Row], candidates: Mapping[str, s
         v = typical + float(np.nanmedian(shifts)) if shifts else np.nan
         # A level that moves the signal less than clean footage varies is not told apart
         # from content; giving it a penalty would punish clean videos of the wrong content.
-        if np.isfinite(v) and v > max(knots_x[-1] + 1e-9, high):
+        # Knots closer than a quarter of the clean spread would make a cliff: a change too
+        # small to mean anything would swing the score by a whole level.
+        if np.isfinite(v) and v > max(knots_x[-1] + MIN_GAP * (high - low), high):
             knots_x.append(v)
             knots_p.append(penalty)
     if len(knots_x) < 2:

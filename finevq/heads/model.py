@@ -22,9 +22,11 @@ import numpy as np
 from ..schema import DetectedDistortion
 from ..taxonomy import DISTORTION_DIMENSIONS, SEVERITY_LEVELS, Dimension, distortion, level_index
 
-#: A dimension's detectors are combined as max + SECONDARY * (sum of the others): the worst
-#: distortion dominates, and two distortions together are worse than either alone.
-SECONDARY = 0.35
+#: A dimension's detectors are combined as max + SECONDARY * (sum of the others). The worst
+#: distortion dominates; the others count only a little, because detectors of one dimension
+#: largely see the same damage (every blur detector responds to any blur), and counting
+#: that evidence several times would floor the score at mild distortions.
+SECONDARY = 0.05
 #: A distortion is reported once its penalty takes the dimension out of the best band.
 REPORT_PENALTY = 20.0
 
