@@ -133,6 +133,7 @@ def _mount() -> None:
     app.command("ask")(ask_command)
     app.command("evaluate-text")(evaluate_text_command)
 
+    from .lmm.cli import app as lmm_app
     from .serve.cli import report_command, serve_command
     from .study.cli import app as study_app
 
@@ -140,6 +141,7 @@ def _mount() -> None:
     app.command("report")(report_command)
 
     app.add_typer(study_app, name="study", help="Collect fine-grained human ratings and turn them into MOS.")
+    app.add_typer(lmm_app, name="lmm", help="The LMM assessor: compose, train, merge (needs the 'lmm' extra).")
 
 
 _mount()

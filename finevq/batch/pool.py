@@ -20,13 +20,17 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 
+from threadpoolctl import threadpool_limits
+
 from ..assessors import create_assessor
 from ..assessors.base import Assessor
 from ..schema import Assessment, ModelInfo
 from .inputs import Job
 
-#: Set in each worker to cores / workers unless the user set them: N workers each running
-#: torch on every core would spend their time fighting over the CPUs.
+#: Set to one thread per worker unless the user set OMP_NUM_THREADS: parallelism comes from
+#: the workers, and torch's OpenMP threads spin-waiting for a CPU that another worker (or
+#: anything else on the machine) holds cost more than they bring: one 2-thread worker took
+#: 1.7-2x as long as a 1-thread one on a busy 2-core machine.
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
 #: How often the parent looks at workers' memory when a cap is set.
 MEMORY_POLL_SECONDS = 0.2
@@ -52,11 +56,12 @@ class Outcome:
     assessment: Assessment
 
 
-def _serve(conn: Connection, factory: Callable[[], Assessor], threads: int) -> None:
+def _serve(conn: Connection, factory: Callable[[], Assessor]) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
-    count = os.environ.get("OMP_NUM_THREADS", str(threads))  # a user's (or Ray's) setting wins
+    count = os.environ.get("OMP_NUM_THREADS", "1")  # a user's (or Ray's) setting wins
     for name in THREAD_VARIABLES:  # all alike: torch takes MKL_NUM_THREADS over OMP_NUM_THREADS; it loads lazily
         os.environ.setdefault(name, count)
+    threadpool_limits(int(count))  # BLAS was loaded by the fork server, before these were set
     if "torch" in sys.modules:
         sys.modules["torch"].set_num_threads(int(count))
     threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
@@ -103,9 +108,9 @@ def _rss(pid: int) -> int:
 
 
 class _Worker:
-    def __init__(self, context, factory, threads: int):
+    def __init__(self, context, factory):
         self.conn, child = context.Pipe()
-        self.process = context.Process(target=_serve, args=(child, factory, threads), daemon=True)
+        self.process = context.Process(target=_serve, args=(child, factory), daemon=True)
         self.process.start()
         child.close()
         self.ready = False
@@ -128,7 +133,6 @@ class WorkerPool:
         self.size = max(1, size)
         self.timeout = timeout
         self.max_memory = max_memory
-        self.threads = max(1, (os.cpu_count() or 1) // self.size)
         self.model_info: ModelInfo | None = None
         self._context = _context()
         self._workers: list[_Worker] = []
@@ -149,7 +153,7 @@ class WorkerPool:
         while pending or any(w.job for w in self._workers):
             busy = sum(1 for w in self._workers if w.job)
             while len(self._workers) < min(self.size, busy + len(pending)):
-                self._workers.append(_Worker(self._context, self.factory, self.threads))
+                self._workers.append(_Worker(self._context, self.factory))
             for worker in [w for w in self._workers if w.ready and not w.job][: len(pending)]:
                 worker.job, worker.started = pending.popleft(), time.monotonic()
                 try:

@@ -72,7 +72,11 @@ class JsonlLog:
         except BlockingIOError:
             os.close(self._fd)
             raise StoreError(f"another finevq batch is writing to {path}") from None
-        intact = sum(len(line) for line, _ in _lines(path))
+        try:
+            intact = sum(len(line) for line, _ in _lines(path))
+        except StoreError:
+            os.close(self._fd)
+            raise
         if intact != os.fstat(self._fd).st_size:
             os.ftruncate(self._fd, intact)
             os.fsync(self._fd)
@@ -145,7 +149,11 @@ class ParquetStore:
         self._journal = JsonlLog(journal)
         for stale in target.glob(".*.tmp") if directory else target.parent.glob(f".{target.name}.*.tmp"):
             stale.unlink()  # a commit killed before its rename: the journal still holds its rows
-        self.committed = {(r["path"], r["key"]): r["error_code"] for r in self._committed_keys()}
+        try:
+            self.committed = {(r["path"], r["key"]): r["error_code"] for r in self._committed_keys()}
+        except StoreError:
+            self._journal.close()
+            raise
         self.done = dict(self.committed)
         self.done.update({(r["path"], r["key"]): r["error_code"] for r in self._journal.rows()})
 

@@ -9,7 +9,6 @@ the name must cost nothing for users of the fast assessor.
 
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -26,9 +25,9 @@ from ..instruct.vocab import find_levels
 from ..schema import Assessment, DetectedDistortion, ModelInfo, dimension_result
 from ..taxonomy import DIMENSIONS, DISTORTION_DIMENSIONS, SEVERITY_LEVELS, distortion, level_index, levels_for
 from .config import CONFIG_FILE
+from .tokens import NUMBER
 
 DESCRIBE_QUESTION = T.DESCRIPTION[0].text
-_NUMBER = re.compile(r"\d+(?:\.\d+)?")
 
 
 class LMMUnavailable(NotImplementedError):
@@ -108,7 +107,7 @@ def _short_value(intent, text: str):
         letter = text.strip()[:1].upper()
         return letter if letter and letter in "ABCDE" else None
     if isinstance(intent, Score):
-        number = _NUMBER.search(text)
+        number = NUMBER.search(text)
         return float(number.group()) if number else None
     return None
 

@@ -14,7 +14,6 @@ import json
 import logging
 import math
 import random
-import re
 from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -30,10 +29,11 @@ from ..instruct.intents import Score
 from ..instruct.parse import parse_question
 from .config import LMMConfig
 from .media import Clip, motion_token_times, motion_values, pixel_values, read_clip
-from .tokens import IGNORE, IMAGE_ID, MOTION_ID, conversation_pieces, encode, media_runs, messages_from_record, render, with_placeholders
+from .tokens import (
+    IGNORE, IMAGE_ID, MOTION_ID, NUMBER, conversation_pieces, encode, media_runs, messages_from_record, render, with_placeholders,
+)
 
 log = logging.getLogger(__name__)
-_NUMBER = re.compile(r"\d+(?:\.\d+)?")
 
 
 class DataSettings(BaseModel):
@@ -119,7 +119,7 @@ def score_target(messages: list[dict]) -> float | None:
     if not questions or not answers:
         return None
     intent = parse_question(questions[-1])
-    number = _NUMBER.search(answers[-1])
+    number = NUMBER.search(answers[-1])
     if not isinstance(intent, Score) or number is None:
         return None
     value = float(number.group())

@@ -81,11 +81,16 @@ def make_tiny_llm(directory: str | Path, tokenizer, kind: str = "llama", hidden:
 
     shape = dict(vocab_size=len(tokenizer), hidden_size=hidden, intermediate_size=2 * hidden, num_hidden_layers=layers,
                  num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=4096,
-                 pad_token_id=tokenizer.pad_token_id, bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id)
+                 pad_token_id=tokenizer.pad_token_id, bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id,
+                 # 0.02 suits layers thousands wide; at this width it would leave every layer a near-identity
+                 initializer_range=hidden ** -0.5)
     language = LlamaForCausalLM(LlamaConfig(**shape)) if kind == "llama" else Qwen2ForCausalLM(Qwen2Config(**shape))
-    # the default init (std 0.02) caps every logit near 1, so no adapter could make the model sure of a
-    # word; a pretrained head is sure, and rows of norm ~2.4 give a tiny one the same range
-    language.get_output_embeddings().weight.data.normal_(0.0, 0.3)
+    # Pretrained-like scales for the two vocabulary tables. The default std 0.02 caps every logit near
+    # 1, so no adapter could make the model sure of a word; and it makes word embeddings so small next
+    # to projected visual tokens that the visual tokens drown which word a position holds, and training
+    # then learns to make them constant instead of reading them. Rows of norm ~2.4 avoid both.
+    for table in (language.get_input_embeddings(), language.get_output_embeddings()):
+        table.weight.data.normal_(0.0, 0.3)
     language.save_pretrained(directory)
     tokenizer.save_pretrained(directory)
     return Path(directory)

@@ -17,6 +17,8 @@ IMAGE, MOTION = "<image>", "<motion>"
 IMAGE_ID, MOTION_ID = -200, -300
 IGNORE = -100
 _PLACEHOLDER = re.compile(r"(<image>|<motion>)")
+#: A number in an answer ("... the quality score of this video is 72.00.").
+NUMBER = re.compile(r"\d+(?:\.\d+)?")
 #: For an LLM checkpoint without a chat template (a base model).
 FALLBACK_TEMPLATE = (
     "{% for m in messages %}### {{ m['role'] }}:\n{{ m['content'] }}\n{% endfor %}"
