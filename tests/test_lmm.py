@@ -219,7 +219,7 @@ def test_forward_shapes(tiny, engine):
     assert torch.equal(embeds[0][row == tokens.IMAGE_ID], media[0].image)
     assert torch.equal(embeds[0][row == tokens.MOTION_ID], media[0].motion)
     out = model(**batch)
-    assert out.loss.ndim == 0 and math.isfinite(float(out.loss)) and out.regression_loss is None
+    assert out.loss.ndim == 0 and math.isfinite(out.loss.item()) and out.regression_loss is None
 
 
 def test_level_scores_equal_a_hand_computation(tiny, engine):
@@ -349,6 +349,18 @@ def test_qwen2_with_per_second_interleaved_tokens(tiny, tmp_path):
     assert media_ids == ([i] * per_frame + [m] * 8) * 2  # second by second: its keyframe, then its 8 motion tokens
     scores = engine.score(clip, engine.media(clip))
     assert all(0.0 <= s.score <= 100.0 for s in scores.values())
+
+
+def test_resolution_comes_from_the_processor_file_else_the_config(tiny, tmp_path):
+    from finevq.lmm.tiny import make_tiny_vision
+    from finevq.lmm.vision import image_settings, load_tower
+
+    bare = make_tiny_vision(tmp_path / "bare", image_size=48, patch=8, processor_file=False)
+    assert image_settings(str(bare), load_tower(str(bare))) == (48, (0.5, 0.5, 0.5), (0.5, 0.5, 0.5))
+    (bare / "preprocessor_config.json").write_text(json.dumps({"do_center_crop": True, "crop_size": {"height": 40, "width": 40},
+                                                               "size": {"shortest_edge": 44}, "image_mean": [0.4] * 3,
+                                                               "image_std": [0.2] * 3}))
+    assert image_settings(str(bare), load_tower(str(bare))) == (40, (0.4, 0.4, 0.4), (0.2, 0.2, 0.2))
 
 
 def test_regression_head_trains_with_mse_and_scores(tiny, tmp_path):

@@ -33,7 +33,6 @@ class DecodedFrame:
     luma: np.ndarray  # uint8, small, display orientation
     rgb: np.ndarray | None = None  # uint8 HxWx3 full resolution, only for planned frames
     sample_slot: int | None = None  # which of the uniformly sampled frames this is
-    second_slots: list[int] = field(default_factory=list)  # timeline seconds this frame stands for
 
 
 @dataclass
@@ -129,7 +128,6 @@ def decode_frames(source: VideoSource, plan: SamplingPlan, stats: DecodeStats) -
                 luma=luma,
                 rgb=rgb,
                 sample_slot=sample[-1] if sample else None,
-                second_slots=second,
             )
             stats.frames += 1
             stats.last_time = t

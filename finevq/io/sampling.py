@@ -20,10 +20,6 @@ class SamplingPlan:
     #: already holds one of the sampled frames reuses it rather than decoding another.
     second_times: tuple[float, ...]
 
-    @property
-    def seconds(self) -> int:
-        return len(self.second_times)
-
 
 def plan_sampling(duration: float, n_samples: int = SPATIAL_FRAMES) -> SamplingPlan:
     duration = max(float(duration), 1e-3)
