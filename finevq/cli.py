@@ -25,7 +25,7 @@ def assess(
     videos: Annotated[list[str], typer.Argument(help="video files, folders, CSV/JSONL manifests (a 'video' or 'path' column), or - for stdin", show_default=False)],
     format: Annotated[OutputFormat | None, typer.Option("--format", "-f", help="plain files: table (default), json (one array) or jsonl")] = None,
     output: Annotated[str | None, typer.Option("--output", "-o", help="write results here instead of stdout; a batch writes .jsonl, .parquet or a folder and resumes it")] = None,
-    model: Annotated[str, typer.Option(help="assessor: 'fast' or 'fast:HEADS_DIR'")] = "fast",
+    model: Annotated[str, typer.Option(help="assessor: 'fast', 'fast:HEADS_DIR' or 'lmm:MODEL_DIR'")] = "fast",
     workers: Annotated[int | None, typer.Option("--workers", "-w", min=1, help="batch: worker processes (Ray: actors); default one per CPU", show_default=False)] = None,
     engine: Annotated[str | None, typer.Option(help="batch: 'local' (default) or 'ray'", show_default=False)] = None,
     address: Annotated[str | None, typer.Option(help="batch: Ray cluster to join, e.g. 'auto' (needs --engine ray)", show_default=False)] = None,

@@ -372,7 +372,7 @@ def test_regression_head_trains_with_mse_and_scores(tiny, tmp_path):
     assert (head[0].out_features, head[2].out_features) == (hidden, 1)  # an MLP, not a bottleneck of width 1
     model.set_trainable({"projectors"})
     result = model(**_batch(model, tok, tiny["data"].model_copy(update={"kinds": ["score"]})))
-    assert result.regression_loss is not None and float(result.loss) > float(result.lm_loss)
+    assert result.regression_loss is not None and result.loss.item() > result.lm_loss.item()
     result.loss.backward()
     assert any(n.startswith("regression_head.") for n in _grads(model))
     engine = LMM(model, tok)

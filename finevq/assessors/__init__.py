@@ -34,5 +34,6 @@ def create_assessor(name: str = "fast", **options) -> Assessor:
 
 
 from . import fast as _fast  # noqa: E402,F401  (registers "fast")
+from ..lmm import assessor as _lmm  # noqa: E402,F401  (registers "lmm"; imports no torch until used)
 
 __all__ = ["Assessor", "available", "create_assessor", "register"]
