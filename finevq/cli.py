@@ -133,6 +133,19 @@ def _mount() -> None:
     app.command("ask")(ask_command)
     app.command("evaluate-text")(evaluate_text_command)
 
+    from .commands.synth import synth_command
+
+    app.command("synth")(synth_command)
+
+    from .commands.training import features_command, train_command
+
+    app.command("features")(features_command)
+    app.command("train")(train_command)
+
+    from .commands.evaluate import evaluate_command
+
+    app.command("evaluate")(evaluate_command)
+
     from .lmm.cli import app as lmm_app
     from .serve.cli import report_command, serve_command
     from .study.cli import app as study_app

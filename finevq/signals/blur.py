@@ -153,7 +153,7 @@ def _orientation_spreads(img: np.ndarray) -> np.ndarray | None:
     coarse = cv2.GaussianBlur(fine, _kernel(extra), extra)
     gx = cv2.Sobel(coarse, cv2.CV_32F, 1, 0)
     gy = cv2.Sobel(coarse, cv2.CV_32F, 0, 1)
-    m_coarse = cv2.magnitude(gx, gy)
+    m_coarse = np.hypot(gx, gy)  # cv2.magnitude's rounding depends on buffer alignment: not reproducible
 
     # Ridge points of the coarse gradient; 4 Sobel units = 0.5 grey level per pixel.
     ridge = cv2.bitwise_and(

@@ -15,7 +15,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy import stats
 
 from ..taxonomy import level_center
 
@@ -188,6 +187,8 @@ def _srcc(a: np.ndarray, b: np.ndarray) -> float:
     ok = np.isfinite(a) & np.isfinite(b)
     if ok.sum() < 3 or np.ptp(a[ok]) == 0 or np.ptp(b[ok]) == 0:
         return float("nan")
+    from scipy import stats  # here, not at import: `finevq --help` should not pay for scipy.stats
+
     return float(stats.spearmanr(a[ok], b[ok])[0])
 
 

@@ -1,0 +1,210 @@
+"""Learned heads: one small network maps a video's signals, the monotone heads' per-type
+penalties and its EfficientNet-Lite0 features to all six scores, and one more says which
+distortion types are present.
+
+Why this shape: the monotone heads (`model.py`) know each signal's direction and saturate
+where their calibration ends, but they cannot learn how much people mind each distortion;
+the labels of `finevq synth` can. Their penalties are inputs here, so the network starts
+from calibrated evidence instead of rediscovering it. The deep features are reduced by PCA
+(fitted on the training clips) because a few thousand clips cannot support 1,360 free
+inputs; every input is standardised and clipped, so footage unlike anything in training
+moves the output by a bounded amount instead of an arbitrary one. An ensemble of networks
+from different seeds is averaged: it costs microseconds and removes most of the
+seed-to-seed wobble a single small network has.
+
+Everything is stored as plain arrays (npz) plus JSON, and run with numpy: no pickles, so a
+model loads under any scikit-learn version and cannot execute code.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Mapping
+
+import numpy as np
+
+from ..taxonomy import DIMENSIONS
+from .model import Heads
+
+FORMAT = "finevq-learned-heads/1"
+#: Standardised inputs are clipped here: beyond it an input says "far outside training",
+#: and further out must not mean more.
+INPUT_CLIP = 5.0
+
+
+#: Within this distance of 0 or 100 the network's output bends towards the bound instead of
+#: being cut at it (the labels bend the same way), so two very bad videos keep their order.
+SOFT_MARGIN = 5.0
+
+
+def soft_bounds(raw: np.ndarray) -> np.ndarray:
+    """Identity on [5, 95]; exponential approach to 0 and 100 outside, continuous in value and slope."""
+    low = SOFT_MARGIN * np.exp((np.minimum(raw, SOFT_MARGIN) - SOFT_MARGIN) / SOFT_MARGIN)
+    high = 100.0 - SOFT_MARGIN * np.exp((100.0 - SOFT_MARGIN - np.maximum(raw, 100.0 - SOFT_MARGIN)) / SOFT_MARGIN)
+    return np.where(raw < SOFT_MARGIN, low, np.where(raw > 100.0 - SOFT_MARGIN, high, raw))
+
+
+@dataclass
+class Network:
+    """A ReLU MLP as arrays; `sigmoid` for type probabilities, identity for scores."""
+
+    weights: list[np.ndarray]
+    biases: list[np.ndarray]
+    sigmoid: bool = False
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        for i, (w, b) in enumerate(zip(self.weights, self.biases)):
+            x = x @ w + b
+            if i < len(self.weights) - 1:
+                x = np.maximum(x, 0.0)
+        return 1.0 / (1.0 + np.exp(-x)) if self.sigmoid else x
+
+    @classmethod
+    def from_sklearn(cls, model, sigmoid: bool) -> "Network":
+        return cls([w.astype(np.float64) for w in model.coefs_], [b.astype(np.float64) for b in model.intercepts_], sigmoid)
+
+
+@dataclass
+class LearnedHeads:
+    version: str
+    signal_names: list[str]
+    type_names: list[str]  # taxonomy types the classifier knows
+    monotone: Heads  # gives the penalty inputs (and the per-second timeline shape)
+    center: np.ndarray
+    scale: np.ndarray
+    pca_mean: np.ndarray | None
+    pca_components: np.ndarray | None
+    deep_center: np.ndarray | None
+    regressors: list[Network]
+    classifiers: list[Network]
+    #: Per dimension, the learned share of the score; the rest is the monotone heads'
+    #: score. Chosen on held-out sources by training (1: learned only).
+    blend: np.ndarray = field(default_factory=lambda: np.ones(len(DIMENSIONS)))
+    report: dict = field(default_factory=dict)
+
+    # -- inputs ----------------------------------------------------------------------------
+    def penalty_types(self) -> list[str]:
+        return sorted({d.type for d in self.monotone.detectors})
+
+    def inputs(self, signals: np.ndarray, deep: np.ndarray | None) -> np.ndarray:
+        """Rows of raw inputs (signals, then penalties, then deep PCA) before standardising."""
+        signals = np.atleast_2d(np.asarray(signals, dtype=np.float64))
+        penalties = np.array([
+            [self.monotone.type_penalties(dict(zip(self.signal_names, row))).get(t, 0.0) for t in self.penalty_types()]
+            for row in signals
+        ]).reshape(len(signals), -1)
+        parts = [signals, penalties]
+        if self.pca_components is not None:
+            deep = np.full((len(signals), self.pca_mean.shape[0]), np.nan) if deep is None else np.atleast_2d(np.asarray(deep, dtype=np.float64))
+            deep = np.where(np.isnan(deep), self.deep_center, deep)  # unmeasured: the training clips' typical value
+            parts.append((deep - self.pca_mean) @ self.pca_components.T)
+        return np.hstack(parts)
+
+    def standardise(self, raw: np.ndarray) -> np.ndarray:
+        raw = np.where(np.isnan(raw), self.center, raw)
+        return np.clip((raw - self.center) / self.scale, -INPUT_CLIP, INPUT_CLIP)
+
+    # -- outputs ---------------------------------------------------------------------------
+    def learned_scores(self, signals: np.ndarray, deep: np.ndarray | None = None) -> np.ndarray:
+        """(n, 6) scores of the networks alone, in DIMENSIONS order, 0-100."""
+        x = self.standardise(self.inputs(signals, deep))
+        return soft_bounds(np.mean([net(x) for net in self.regressors], axis=0) * 100.0)
+
+    def monotone_scores(self, signals: np.ndarray) -> np.ndarray:
+        """(n, 6) scores of the monotone heads on the same video-level signals."""
+        rows = np.atleast_2d(np.asarray(signals, dtype=np.float64))
+        out = []
+        for row in rows:
+            scores = self.monotone.predict({n: v for n, v in zip(self.signal_names, row) if np.isfinite(v)}).scores
+            out.append([scores[d] for d in DIMENSIONS])
+        return np.array(out).reshape(len(rows), len(DIMENSIONS))
+
+    def scores(self, signals: np.ndarray, deep: np.ndarray | None = None) -> np.ndarray:
+        """(n, 6) shipped scores in DIMENSIONS order, 0-100: the blend of both heads."""
+        learned = self.learned_scores(signals, deep)
+        if np.all(self.blend >= 1.0):
+            return learned
+        return np.clip(self.blend * learned + (1.0 - self.blend) * self.monotone_scores(signals), 0.0, 100.0)
+
+    def type_probabilities(self, signals: np.ndarray, deep: np.ndarray | None = None) -> np.ndarray:
+        """(n, len(type_names)) probabilities that each type is present."""
+        x = self.standardise(self.inputs(signals, deep))
+        return np.mean([net(x) for net in self.classifiers], axis=0)
+
+    def signals_vector(self, signals: Mapping[str, float]) -> np.ndarray:
+        return np.array([float(signals.get(n, np.nan)) for n in self.signal_names])
+
+    # -- persistence -----------------------------------------------------------------------
+    def save(self, directory: str | Path) -> Path:
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        self.monotone.save(directory / "heads.json")
+        arrays = {"center": self.center, "scale": self.scale}
+        if self.pca_components is not None:
+            arrays.update(pca_mean=self.pca_mean, pca_components=self.pca_components, deep_center=self.deep_center)
+        for kind, nets in (("regressor", self.regressors), ("classifier", self.classifiers)):
+            for i, net in enumerate(nets):
+                for j, (w, b) in enumerate(zip(net.weights, net.biases)):
+                    arrays[f"{kind}{i}_w{j}"] = w.astype(np.float32)
+                    arrays[f"{kind}{i}_b{j}"] = b.astype(np.float32)
+        np.savez_compressed(directory / "learned.npz", **arrays)
+        meta = {
+            "format": FORMAT,
+            "version": self.version,
+            "dimensions": [str(d) for d in DIMENSIONS],
+            "signal_names": self.signal_names,
+            "type_names": self.type_names,
+            "blend": [float(b) for b in self.blend],
+            "regressors": [len(n.weights) for n in self.regressors],
+            "classifiers": [len(n.weights) for n in self.classifiers],
+            "report": self.report,
+        }
+        (directory / "learned.json").write_text(json.dumps(meta, indent=1) + "\n")
+        return directory
+
+    @classmethod
+    def load(cls, directory: str | Path) -> "LearnedHeads":
+        directory = Path(directory)
+        meta = json.loads((directory / "learned.json").read_text())
+        if meta.get("format") != FORMAT:
+            raise ValueError(f"{directory}: not a finevq learned-heads model ({meta.get('format')!r})")
+        if meta["dimensions"] != [str(d) for d in DIMENSIONS]:
+            raise ValueError(f"{directory}: made for dimensions {meta['dimensions']}")
+        with np.load(directory / "learned.npz") as data:
+            arrays = {k: data[k].astype(np.float64) for k in data.files}
+
+        def networks(kind: str, depths: list[int], sigmoid: bool) -> list[Network]:
+            return [
+                Network([arrays[f"{kind}{i}_w{j}"] for j in range(d)], [arrays[f"{kind}{i}_b{j}"] for j in range(d)], sigmoid)
+                for i, d in enumerate(depths)
+            ]
+
+        return cls(
+            version=meta["version"],
+            signal_names=meta["signal_names"],
+            type_names=meta["type_names"],
+            monotone=Heads.load(directory / "heads.json"),
+            center=arrays["center"],
+            scale=arrays["scale"],
+            pca_mean=arrays.get("pca_mean"),
+            pca_components=arrays.get("pca_components"),
+            deep_center=arrays.get("deep_center"),
+            regressors=networks("regressor", meta["regressors"], False),
+            classifiers=networks("classifier", meta["classifiers"], True),
+            blend=np.array(meta.get("blend", [1.0] * len(DIMENSIONS)), dtype=np.float64),
+            report=meta.get("report", {}),
+        )
+
+
+@lru_cache(maxsize=1)
+def load_default_learned() -> LearnedHeads | None:
+    """The shipped learned heads, or None when this build ships only the monotone ones."""
+    folder = resources.files("finevq.heads").joinpath("default")
+    if not folder.joinpath("learned.json").is_file():
+        return None
+    with resources.as_file(folder) as path:
+        return LearnedHeads.load(path)

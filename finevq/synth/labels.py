@@ -1,0 +1,68 @@
+"""Human-grounded labels for synthetic clips: what a distortion at a level scores, per dimension.
+
+The numbers live in `anchors.json`, derived from KADID-10k and FineVD by
+`scripts/derive_label_anchors.py` (which explains each mapping). Here they are applied:
+an untouched dimension scores the clean anchor, a distorted one its type's anchor at that
+level, and overall pools the dimension impairments as FineVD's ratings do.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from functools import lru_cache
+from importlib import resources
+from typing import Mapping
+
+from ..taxonomy import DIMENSIONS, DISTORTION_DIMENSIONS, Dimension, level_index
+from .distortions import DISTORTIONS
+
+
+@lru_cache(maxsize=1)
+def anchors() -> dict:
+    return json.loads(resources.files("finevq.synth").joinpath("anchors.json").read_text())
+
+
+def clean_score() -> float:
+    return float(anchors()["clean"])
+
+
+def type_score(name: str, level: int) -> float:
+    """The 0-100 quality people give a picture with this one distortion at level 1..5."""
+    if level == 0:
+        return clean_score()
+    return float(anchors()["types"][name]["scores"][level - 1])
+
+
+#: Below this, pooled overall scores bend towards 0 instead of being cut there, so two
+#: strong distortions still rank below one; every single-distortion anchor lies above it.
+FLOOR_KNEE = 5.0
+
+
+def pool_overall(scores: Mapping[Dimension, float]) -> float:
+    """Worst impairment plus `secondary` times the others (FineVD's fitted pooling), so one
+    distortion alone leaves overall at its dimension's score, as KADID-10k's raters judged."""
+    clean = clean_score()
+    impairments = sorted((max(0.0, clean - scores[d]) for d in DISTORTION_DIMENSIONS), reverse=True)
+    secondary = float(anchors()["overall"]["secondary"])
+    pooled = clean - impairments[0] - secondary * sum(impairments[1:])
+    return pooled if pooled >= FLOOR_KNEE else FLOOR_KNEE * math.exp((pooled - FLOOR_KNEE) / FLOOR_KNEE)
+
+
+def label_scores(applied: Mapping[str, int]) -> dict[Dimension, float]:
+    """Scores of a clip with registry distortions {name: level}; two in one dimension pool
+    like dimensions do (the worse one counts fully)."""
+    clean = clean_score()
+    secondary = float(anchors()["overall"]["secondary"])
+    scores: dict[Dimension, float] = {}
+    for dim in DISTORTION_DIMENSIONS:
+        mine = sorted((clean - type_score(n, lvl) for n, lvl in applied.items() if DISTORTIONS[n].dimension == dim), reverse=True)
+        scores[dim] = clean - (mine[0] + secondary * sum(mine[1:])) if mine else clean
+        scores[dim] = max(0.0, scores[dim])
+    scores[Dimension.OVERALL] = pool_overall(scores)
+    return {d: round(scores[d], 2) for d in DIMENSIONS}
+
+
+def most_degraded(scores: Mapping[Dimension, float]) -> Dimension | None:
+    worst = min(DISTORTION_DIMENSIONS, key=lambda d: (scores[d], DISTORTION_DIMENSIONS.index(d)))
+    return worst if level_index(scores[worst]) > 0 else None

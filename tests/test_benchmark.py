@@ -1,0 +1,162 @@
+"""The benchmark → features → train → evaluate loop of issue 3, end to end on tiny clips."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from finevq.cli import app
+from finevq.synth.benchmark import ClipSpec, Source, plan, resolve_sources
+from finevq.synth.distortions import DISTORTIONS
+from finevq.synth.labels import anchors, clean_score, label_scores, pool_overall, type_score
+from finevq.taxonomy import DIMENSIONS, Dimension
+
+runner = CliRunner()
+
+
+def test_anchor_scores_fall_with_level_for_every_type():
+    for name in DISTORTIONS:
+        scores = [type_score(name, level) for level in range(6)]
+        assert scores[0] == clean_score()
+        assert all(a >= b for a, b in zip(scores, scores[1:])), name
+        assert scores[5] < scores[1], name
+
+
+def test_one_distortion_sets_overall_to_its_dimension_and_two_pool_worse():
+    single = label_scores({"gaussian_blur": 4})
+    assert single[Dimension.BLUR] == pytest.approx(type_score("gaussian_blur", 4), abs=0.01)
+    assert single[Dimension.OVERALL] == pytest.approx(single[Dimension.BLUR], abs=0.01)
+    assert single[Dimension.NOISE] == pytest.approx(clean_score(), abs=0.01)
+    pair = label_scores({"gaussian_blur": 4, "gaussian_noise": 3})
+    assert pair[Dimension.OVERALL] < min(pair[Dimension.BLUR], pair[Dimension.NOISE])
+    secondary = anchors()["overall"]["secondary"]
+    assert 0.0 < secondary <= 1.0
+    mild = label_scores({"gaussian_blur": 2, "gaussian_noise": 1})
+    expected = clean_score() - (clean_score() - mild[Dimension.NOISE]) - secondary * (clean_score() - mild[Dimension.BLUR])
+    assert pool_overall(mild) == pytest.approx(expected, abs=0.02)
+    assert 0 < pair[Dimension.OVERALL] < label_scores({"gaussian_blur": 4, "gaussian_noise": 2})[Dimension.OVERALL]
+
+
+def test_plan_is_deterministic_complete_and_pairs_cross_dimensions():
+    sources = [Source("a", seed=1), Source("b", seed=2)]
+    first = plan(sources, types=["gaussian_blur", "gaussian_noise", "stalling"], pairs=4, seed=3)
+    assert first == plan(sources, types=["gaussian_blur", "gaussian_noise", "stalling"], pairs=4, seed=3)
+    for source in sources:
+        mine = [s for s in first if s.source == source]
+        assert ClipSpec(source, ()) in mine
+        singles = [s for s in mine if len(s.applied) == 1]
+        assert len(singles) == 15
+        for mix in (s for s in mine if len(s.applied) == 2):
+            dims = {DISTORTIONS[n].dimension for n, _ in mix.applied}
+            assert len(dims) == 2 and all(2 <= lvl <= 5 for _, lvl in mix.applied)
+            assert DISTORTIONS[mix.applied[-1][0]].dimension == "temporal" or "temporal" not in dims
+    with pytest.raises(KeyError, match="unknown distortion"):
+        plan(sources, types=["no_such_thing"])
+
+
+def test_sources_must_exist_and_have_unique_names(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        resolve_sources([str(tmp_path / "missing.mp4")])
+    (tmp_path / "x").mkdir()
+    (tmp_path / "a.mp4").write_bytes(b"")
+    (tmp_path / "x" / "a.mp4").write_bytes(b"")
+    with pytest.raises(ValueError, match="both called"):
+        resolve_sources([str(tmp_path / "a.mp4"), str(tmp_path / "x" / "a.mp4")])
+
+
+@pytest.fixture(scope="module")
+def bench(tmp_path_factory):
+    """Three procedural sources plus one broken file, two distortion types, tiny clips."""
+    root = tmp_path_factory.mktemp("bench")
+    broken = root / "broken.mp4"
+    broken.write_bytes(b"not a video at all")
+    args = ["synth", "procedural:1", "procedural:2", "procedural:3", str(broken), "-o", str(root / "set"),
+            "-t", "gaussian_blur", "-t", "over_dark", "--pairs", "1", "--seconds", "1", "--max-side", "128", "-w", "2"]
+    result = runner.invoke(app, args)
+    return root, args, result
+
+
+def test_synth_writes_clips_and_labels_and_a_bad_source_fails_alone(bench):
+    root, args, result = bench
+    assert result.exit_code == 1  # the broken source's clips failed; the others were made
+    rows = list(csv.DictReader(open(root / "set" / "labels.csv")))
+    assert len(rows) == 3 * (1 + 10 + 1)
+    assert {r["source"] for r in rows} == {"procedural1", "procedural2", "procedural3"}
+    for r in rows:
+        assert (root / "set" / r["video"]).stat().st_size > 0
+        for dim in DIMENSIONS:
+            assert 0 <= float(r[str(dim)]) <= 100
+    dark5 = next(r for r in rows if r["synthetic"] == "over_dark:5")
+    assert dark5["distortions"] == "over dark" and dark5["most_impactful"] == "color"
+    clean = next(r for r in rows if r["synthetic"] == "")
+    assert clean["most_impactful"] == "none" and clean["distortions"] == ""
+
+
+def test_synth_resumes_without_remaking_clips(bench):
+    root, args, _ = bench
+    clip = next((root / "set" / "clips").glob("procedural1__gaussian_blur3.mp4"))
+    before = clip.stat().st_mtime_ns
+    labels_before = (root / "set" / "labels.csv").read_text()
+    runner.invoke(app, args)
+    assert clip.stat().st_mtime_ns == before
+    assert (root / "set" / "labels.csv").read_text() == labels_before
+
+
+@pytest.fixture(scope="module")
+def trained(bench):
+    root, _, _ = bench
+    labels = root / "set" / "labels.csv"
+    model = root / "model"
+    result = runner.invoke(app, ["train", str(labels), "-o", str(model), "--folds", "3", "--ensemble", "2", "--pca", "4", "-w", "2"])
+    assert result.exit_code == 0, result.output
+    return root, labels, model
+
+
+def test_train_writes_a_loadable_model_with_a_held_out_report(trained):
+    root, labels, model = trained
+    assert (root / "set" / "features.parquet").exists()
+    meta = json.loads((model / "learned.json").read_text())
+    assert meta["format"] == "finevq-learned-heads/1"
+    assert set(meta["report"]["sources"]) == {"procedural1", "procedural2", "procedural3"}
+    assert meta["report"]["cross_validation"]["folds"] == 3
+    report = (model / "training_report.md").read_text()
+    assert "Held-out sources" in report and "| blur |" in report
+    assert len(list((model / "scatter").glob("*.png"))) == 6
+
+
+def test_learned_model_assesses_files_like_it_scores_cached_features(trained):
+    """The evaluate-from-cache path and the real assessor must give the same numbers."""
+    from finevq.assessors import create_assessor
+    from finevq.evaluation import read_references
+
+    root, labels, model = trained
+    assessor = create_assessor(f"fast:{model}")
+    video = "clips/procedural2__gaussian_blur5.mp4"
+    direct = assessor.assess(str(labels.parent / video))
+    result = runner.invoke(app, ["evaluate", str(labels), "--model", f"fast:{model}", "--features", str(labels.parent / "features.parquet"),
+                                 "--bootstrap", "50", "-o", str(root / "eval")])
+    assert result.exit_code == 0, result.output
+    predicted = {json.loads(line)["video"]: json.loads(line) for line in (root / "eval" / "predictions.jsonl").read_text().splitlines()}
+    for dim in DIMENSIONS:
+        assert predicted[video]["dimensions"][str(dim)]["score"] == pytest.approx(direct.score(dim), abs=1e-6)
+    report = json.loads((root / "eval" / "report.json").read_text())
+    assert report["evaluated"] == len(read_references(labels))
+    assert set(report["correlation"]) == {str(d) for d in DIMENSIONS}
+    assert len(list((root / "eval").glob("scatter_*.png"))) == 6
+
+
+def test_learned_heads_round_trip_and_bound_far_out_inputs(trained):
+    from finevq.heads.learned import LearnedHeads
+
+    _, _, model = trained
+    heads = LearnedHeads.load(model)
+    again = LearnedHeads.load(heads.save(model.parent / "copy"))
+    rng = np.random.default_rng(0)
+    signals = heads.center[: len(heads.signal_names)] + rng.normal(size=(4, len(heads.signal_names)))
+    assert np.array_equal(heads.scores(signals), again.scores(signals))
+    wild = heads.scores(signals * 1e6)
+    assert np.isfinite(wild).all() and (wild >= 0).all() and (wild <= 100).all()
