@@ -48,11 +48,17 @@ def assess(
             raise typer.Exit(2)
         raise typer.Exit(run_command(videos, output, model, workers, engine or "local", address, include or (), timeout, max_memory, hash, err))
 
-    from .assessors import create_assessor
+    from rich.markup import escape
+
+    from .assessors import ModelError, create_assessor
     from .render import assessment_panel
 
     format = format or OutputFormat.table
-    assessor = create_assessor(model)
+    try:
+        assessor = create_assessor(model)
+    except ModelError as error:
+        err.print(f"[red]error:[/] {escape(str(error))}")
+        raise typer.Exit(2) from None
     out = open(output, "w") if output else sys.stdout
     console = Console(file=out) if output else Console()
     failed = 0

@@ -144,3 +144,11 @@ def test_a_fresh_process_gives_the_same_numbers(good, assessor):
     code = f"import finevq; print(finevq.assess({str(good)!r}).to_json())"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == assessor.assess(good).to_json()
+
+
+@pytest.mark.parametrize("model", ["fast:/no/such/model", "lmm:/no/such/model", "no-such-assessor"])
+def test_a_model_that_cannot_load_is_one_clear_error(model, tmp_path):
+    result = CliRunner().invoke(app, ["assess", str(tmp_path / "clip.mp4"), "--model", model])
+    assert result.exit_code == 2
+    assert "error:" in result.output and model in result.output.replace("\n", "")
+    assert result.exception is None or isinstance(result.exception, SystemExit)

@@ -25,15 +25,22 @@ def available() -> list[str]:
     return sorted(_REGISTRY)
 
 
+class ModelError(ValueError):
+    """The assessor asked for cannot be built (unknown name, missing or unreadable model folder)."""
+
+
 def create_assessor(name: str = "fast", **options) -> Assessor:
     """`fast` (default) or `fast:HEADS_DIR_OR_JSON` for other shipped-style heads."""
     prefix, _, argument = name.partition(":")
     if prefix not in _REGISTRY:
-        raise ValueError(f"unknown assessor {name!r}; available: {', '.join(available())}")
-    return _REGISTRY[prefix](argument or None, **options)
+        raise ModelError(f"unknown assessor {name!r}; available: {', '.join(available())}")
+    try:
+        return _REGISTRY[prefix](argument or None, **options)
+    except (OSError, ValueError, KeyError, NotImplementedError) as exc:  # a model folder's problem, said in one line
+        raise ModelError(f"cannot load model {name!r}: {exc}") from exc
 
 
 from . import fast as _fast  # noqa: E402,F401  (registers "fast")
 from ..lmm import assessor as _lmm  # noqa: E402,F401  (registers "lmm"; imports no torch until used)
 
-__all__ = ["Assessor", "available", "create_assessor", "register"]
+__all__ = ["Assessor", "ModelError", "available", "create_assessor", "register"]

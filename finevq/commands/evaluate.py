@@ -34,12 +34,16 @@ def _assess_all(references, model: str, workers: int | None):
 
 def _from_cache(references, labels: Path, cache_path: Path, model: str, workers: int | None):
     """Learned heads rescore cached features: the same numbers as assessing the files, in seconds."""
-    from ..assessors import create_assessor
+    from ..assessors import ModelError, create_assessor
     from .training import ensure_cache
     from ..heads.features import matrices
     from ..schema import Assessment, ErrorInfo
 
-    assessor = create_assessor(model)
+    try:
+        assessor = create_assessor(model)
+    except ModelError as error:
+        err.print(f"[red]error:[/] {escape(str(error))}")
+        raise typer.Exit(2) from None
     learned = getattr(assessor, "learned", None)
     if learned is None:
         raise typer.BadParameter("--features needs a model with learned heads (the monotone heads pool per frame, which the cache does not keep)")
