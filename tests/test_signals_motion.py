@@ -259,3 +259,13 @@ def test_state_is_constant_but_a_few_floats_per_frame():
     tracemalloc.stop()
     assert grown / 250 < 8 * 8 * 2  # bytes per frame: eight float64 series, with room for array growth
     assert arrays == {k: v.nbytes for k, v in vars(analyzer).items() if isinstance(v, np.ndarray)}
+
+
+@pytest.mark.parametrize("n, window", [(3, 3), (10, 5), (60, 11), (26, 25)])
+def test_local_quadratic_is_scipys_savitzky_golay(n, window):
+    from scipy.signal import savgol_filter
+
+    from finevq.signals.motion import local_quadratic
+
+    y = np.cumsum(np.random.default_rng(n).normal(size=(n, 2)), axis=0)
+    assert np.allclose(local_quadratic(y, window), savgol_filter(y, window, 2, axis=0, mode="interp"), rtol=0, atol=1e-9)

@@ -24,7 +24,7 @@ import cv2
 import numpy as np
 import scipy.fft
 from scipy.ndimage import median_filter, uniform_filter1d
-from scipy.signal import savgol_filter
+from numpy.lib.stride_tricks import sliding_window_view
 
 #: Frame rate assumed when neither timestamps nor a nominal rate are given.
 DEFAULT_FPS = 30.0
@@ -426,11 +426,27 @@ def _shake(p: _Pairs, step: float) -> np.ndarray:
         trajectory = np.stack([np.cumsum(p.dx[idx]), np.cumsum(p.dy[idx])], axis=1)
         gridded = np.stack([np.interp(grid, t, c) for c in trajectory.T], axis=1)
         # A local quadratic rather than a moving average, so an accelerating pan stays intended.
-        smooth = savgol_filter(gridded, window, 2, axis=0, mode="interp")
+        smooth = local_quadratic(gridded, window)
         residual = trajectory - np.stack([np.interp(t, grid, c) for c in smooth.T], axis=1)
         out[idx] = (residual ** 2).sum(axis=1)
     near_stall = uniform_filter1d(p.stalled.astype(float), 2 * size + 1, mode="nearest") > 0
     out[near_stall] = np.nan
+    return out
+
+
+def local_quadratic(y: np.ndarray, window: int) -> np.ndarray:
+    """Savitzky-Golay smoothing of the columns of y (order 2, odd `window` <= len(y)), with
+    the ends taken from a quadratic fitted to the first and last windows.
+
+    What scipy.signal.savgol_filter(y, window, 2, axis=0, mode="interp") computes, written
+    here because importing scipy.signal costs half a second of every assessment.
+    """
+    half = window // 2
+    fit = np.linalg.pinv(np.vander(np.arange(-half, half + 1, dtype=float), 3))  # (3, window): samples -> coefficients
+    out = np.empty_like(y, dtype=float)
+    out[half : len(y) - half] = sliding_window_view(y, window, axis=0) @ fit[2]
+    out[:half] = np.vander(np.arange(-half, 0, dtype=float), 3) @ (fit @ y[:window])
+    out[len(y) - half :] = np.vander(np.arange(1, half + 1, dtype=float), 3) @ (fit @ y[len(y) - window :])
     return out
 
 
