@@ -34,6 +34,7 @@ FALLS_GAPS = {
 }
 IMPACT_UNSTABLE = {
     "moire": "moire level 5 is named, or not, as x264's run-to-run differences move the type probability around 0.5",
+    "resolution_blur": "blur is named most impactful, but the blur types' probabilities sit at 0.46-0.54 (defocus vs resolution), so one is reported or none",
 }
 IMPACT_GAPS = {
     "ringing": _NO_DETECTOR,
