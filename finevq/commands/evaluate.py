@@ -34,6 +34,8 @@ def _assess_all(references, model: str, workers: int | None):
 
 def _from_cache(references, labels: Path, cache_path: Path, model: str, workers: int | None):
     """Learned heads rescore cached features: the same numbers as assessing the files, in seconds."""
+    import numpy as np
+
     from ..assessors import ModelError, create_assessor
     from .training import ensure_cache
     from ..heads.features import matrices
@@ -48,16 +50,19 @@ def _from_cache(references, labels: Path, cache_path: Path, model: str, workers:
     if learned is None:
         raise typer.BadParameter("--features needs a model with learned heads (the monotone heads pool per frame, which the cache does not keep)")
     table = ensure_cache(labels, cache_path, workers)
-    by_video = table.set_index("video")
+    errors = table.set_index("video")["error"].dropna().to_dict()
+    cached = set(table["video"])
+    measured = [r.video for r in references if r.video in cached and r.video not in errors]
+    signals, deep, names = matrices(table, measured)
+    row = {video: i for i, video in enumerate(measured)}
     out = []
     for ref in references:
-        error = by_video["error"].get(ref.video) if ref.video in by_video.index else "internal: not measured"
-        if error is not None and error == error:  # NaN-safe: a string means the video failed
-            code, _, message = str(error).partition(": ")
+        if ref.video not in row:
+            code, _, message = errors.get(ref.video, "internal: not measured").partition(": ")
             out.append(Assessment(video=ref.video, model=assessor.model_info, error=ErrorInfo(code=code, message=message or code)))
             continue
-        signals, deep, names = matrices(table, [ref.video])
-        verdict = assessor.judge(dict(zip(names, signals[0])), None if deep.shape[1] == 0 or not (deep == deep).all() else deep[0])
+        i = row[ref.video]
+        verdict = assessor.judge(dict(zip(names, signals[i])), None if deep.shape[1] == 0 or np.isnan(deep[i]).any() else deep[i])
         out.append(verdict.assessment(ref.video, assessor.model_info))
     return out
 
