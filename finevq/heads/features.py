@@ -55,10 +55,8 @@ def _limit_threads() -> None:
 
     threadpool_limits(1)
     import cv2
-    import torch
 
     cv2.setNumThreads(1)
-    torch.set_num_threads(1)
 
 
 def _measure_task(item: tuple[str, str]) -> dict:
