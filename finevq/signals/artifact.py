@@ -26,6 +26,10 @@ _BLOCK_STEP_RATIO = 2.0
 #: edge, and the shortest run of one code (px) that shows as a band.
 _BAND_STEP = 32
 _TERRACE_RUN = 6
+#: ... on a picture this many lines high; on a taller one the run must be as long relative
+#: to the picture (a 6-px step is a visible band at 360 lines, a 1080p gradient's natural
+#: 8-bit staircase at 1080: an 8-bit ramp over a third of the frame steps every ~11 px).
+_TERRACE_LINES = 360
 _LINE_STRIDE = 16
 #: Strong edges for ringing: half-resolution gradient (grey levels per px) above this.
 _EDGE_GRADIENT = 6.0
@@ -168,12 +172,14 @@ def _terrace_share(g: np.ndarray) -> float:
 
     A smooth gradient stored with too few codes (or flattened by a coder) becomes runs of
     one code separated by small jumps all in the same direction. A terrace is such a run,
-    long enough to see as a band, between two jumps of at most 32 levels with the same
+    long enough to see as a band (6 px at 360 lines, as much of the picture on taller
+    ones), between two jumps of at most 32 levels with the same
     sign; grain and texture break runs up, a gradient with codes to spare changes code
     every pixel or two, a flat object steps up on one side and down on the other, and flat
     areas with no jumps (letterbox, clipped sky) are no terrace. Every 16th row and
     column is read.
     """
+    min_run = max(_TERRACE_RUN, round(_TERRACE_RUN * min(g.shape) / _TERRACE_LINES))
     terraced = total = 0
     for lines in (g[::_LINE_STRIDE], np.ascontiguousarray(g[:, ::_LINE_STRIDE].T)):
         if lines.shape[1] < 8:
@@ -186,7 +192,7 @@ def _terrace_share(g: np.ndarray) -> float:
         run = at[1:] - at[:-1]
         small = np.abs(jump) <= _BAND_STEP
         rising = jump > 0
-        terrace = (run >= _TERRACE_RUN) & (line[1:] == line[:-1]) & small[1:] & small[:-1] & (rising[1:] == rising[:-1])
+        terrace = (run >= min_run) & (line[1:] == line[:-1]) & small[1:] & small[:-1] & (rising[1:] == rising[:-1])
         terraced += int(run[terrace].sum())
     return terraced / total if total else 0.0
 
