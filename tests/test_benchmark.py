@@ -33,11 +33,13 @@ def test_one_distortion_sets_overall_to_its_dimension_and_two_pool_worse():
     assert single[Dimension.NOISE] == pytest.approx(clean_score(), abs=0.01)
     pair = label_scores({"gaussian_blur": 4, "gaussian_noise": 3})
     assert pair[Dimension.OVERALL] < min(pair[Dimension.BLUR], pair[Dimension.NOISE])
-    secondary = anchors()["overall"]["secondary"]
-    assert 0.0 < secondary <= 1.0
+    p = anchors()["overall"]["minkowski_p"]
+    assert 2.0 <= p <= 24.0  # between "impairments add up" and "only the worst counts"
     mild = label_scores({"gaussian_blur": 2, "gaussian_noise": 1})
-    expected = clean_score() - (clean_score() - mild[Dimension.NOISE]) - secondary * (clean_score() - mild[Dimension.BLUR])
+    impairments = [clean_score() - mild[Dimension.NOISE], clean_score() - mild[Dimension.BLUR]]
+    expected = clean_score() - (impairments[0] ** p + impairments[1] ** p) ** (1 / p)
     assert pool_overall(mild) == pytest.approx(expected, abs=0.02)
+    assert max(impairments) < clean_score() - pool_overall(mild) < sum(impairments)
     assert 0 < pair[Dimension.OVERALL] < label_scores({"gaussian_blur": 4, "gaussian_noise": 2})[Dimension.OVERALL]
 
 
@@ -160,3 +162,23 @@ def test_learned_heads_round_trip_and_bound_far_out_inputs(trained):
     assert np.array_equal(heads.scores(signals), again.scores(signals))
     wild = heads.scores(signals * 1e6)
     assert np.isfinite(wild).all() and (wild >= 0).all() and (wild <= 100).all()
+
+
+def test_shipped_overall_moves_towards_the_pooled_dimensions():
+    import numpy as np
+
+    from finevq.heads.learned import ship_scores
+    from finevq.pooling import pool_overall as pool
+
+    scores = np.array([[85.0, 90.0, 60.0, 88.0, 90.0, 30.0]])
+    pooled = pool(scores[:, :5], clean=90.0, p=7.0)
+    assert 59.0 < pooled[0] < 60.0  # one impairment of 30 and small ones: barely more than the worst
+    ones = np.ones(6)
+    assert ship_scores(scores, None, ones, {})[0, 5] == 30.0
+    half = ship_scores(scores, None, ones, {"clean": 90.0, "p": 7.0, "share": 0.5})
+    assert half[0, 5] == pytest.approx(0.5 * 30.0 + 0.5 * pooled[0])
+    assert np.array_equal(half[:, :5], scores[:, :5])
+    # blended with the monotone heads first, per dimension
+    monotone = np.full((1, 6), 50.0)
+    blended = ship_scores(scores, monotone, np.array([1, 1, 0.5, 1, 1, 1.0]), {})
+    assert blended[0, 2] == pytest.approx(55.0) and blended[0, 0] == 85.0

@@ -27,13 +27,15 @@ from typing import Mapping
 
 import numpy as np
 
-from ..taxonomy import DIMENSIONS
+from ..pooling import pool_overall
+from ..taxonomy import DIMENSIONS, Dimension
 from .model import Heads
 
 FORMAT = "finevq-learned-heads/1"
 #: Standardised inputs are clipped here: beyond it an input says "far outside training",
 #: and further out must not mean more.
 INPUT_CLIP = 5.0
+OVERALL = DIMENSIONS.index(Dimension.OVERALL)
 
 
 #: Within this distance of 0 or 100 the network's output bends towards the bound instead of
@@ -46,6 +48,19 @@ def soft_bounds(raw: np.ndarray) -> np.ndarray:
     low = SOFT_MARGIN * np.exp((np.minimum(raw, SOFT_MARGIN) - SOFT_MARGIN) / SOFT_MARGIN)
     high = 100.0 - SOFT_MARGIN * np.exp((100.0 - SOFT_MARGIN - np.maximum(raw, 100.0 - SOFT_MARGIN)) / SOFT_MARGIN)
     return np.where(raw < SOFT_MARGIN, low, np.where(raw > 100.0 - SOFT_MARGIN, high, raw))
+
+
+def ship_scores(learned: np.ndarray, monotone: np.ndarray | None, blend: np.ndarray, overall_pool: Mapping) -> np.ndarray:
+    """Shipped (n, 6) scores from the networks' and the monotone heads' scores: blended per
+    dimension, then overall moved towards the pooled dimensions. Training measures its
+    held-out predictions through this same function."""
+    out = learned if monotone is None else np.clip(blend * learned + (1.0 - blend) * monotone, 0.0, 100.0)
+    share = float(overall_pool.get("share", 0.0))
+    if share > 0.0:
+        out = out.copy()
+        pooled = pool_overall(out[:, :OVERALL], overall_pool["clean"], overall_pool["p"])
+        out[:, OVERALL] = share * pooled + (1.0 - share) * out[:, OVERALL]
+    return out
 
 
 @dataclass
@@ -84,6 +99,10 @@ class LearnedHeads:
     #: Per dimension, the learned share of the score; the rest is the monotone heads'
     #: score. Chosen on held-out sources by training (1: learned only).
     blend: np.ndarray = field(default_factory=lambda: np.ones(len(DIMENSIONS)))
+    #: Overall as the labels define it, from the predicted dimensions: {"clean", "p"} of
+    #: `finevq.pooling` and "share", the pooled part of the overall score (the rest is the
+    #: network's own overall), chosen on held-out sources by training. Empty: network only.
+    overall_pool: dict = field(default_factory=dict)
     report: dict = field(default_factory=dict)
 
     # -- inputs ----------------------------------------------------------------------------
@@ -124,11 +143,12 @@ class LearnedHeads:
         return np.array(out).reshape(len(rows), len(DIMENSIONS))
 
     def scores(self, signals: np.ndarray, deep: np.ndarray | None = None) -> np.ndarray:
-        """(n, 6) shipped scores in DIMENSIONS order, 0-100: the blend of both heads."""
+        """(n, 6) shipped scores in DIMENSIONS order, 0-100."""
         learned = self.learned_scores(signals, deep)
-        if np.all(self.blend >= 1.0):
-            return learned
-        return np.clip(self.blend * learned + (1.0 - self.blend) * self.monotone_scores(signals), 0.0, 100.0)
+        return self.ship(learned, None if np.all(self.blend >= 1.0) else self.monotone_scores(signals))
+
+    def ship(self, learned: np.ndarray, monotone: np.ndarray | None) -> np.ndarray:
+        return ship_scores(learned, monotone, self.blend, self.overall_pool)
 
     def type_probabilities(self, signals: np.ndarray, deep: np.ndarray | None = None) -> np.ndarray:
         """(n, len(type_names)) probabilities that each type is present."""
@@ -159,6 +179,7 @@ class LearnedHeads:
             "signal_names": self.signal_names,
             "type_names": self.type_names,
             "blend": [float(b) for b in self.blend],
+            "overall_pool": self.overall_pool,
             "regressors": [len(n.weights) for n in self.regressors],
             "classifiers": [len(n.weights) for n in self.classifiers],
             "report": self.report,
@@ -196,6 +217,7 @@ class LearnedHeads:
             regressors=networks("regressor", meta["regressors"], False),
             classifiers=networks("classifier", meta["classifiers"], True),
             blend=np.array(meta.get("blend", [1.0] * len(DIMENSIONS)), dtype=np.float64),
+            overall_pool=meta.get("overall_pool", {}),
             report=meta.get("report", {}),
         )
 

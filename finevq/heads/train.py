@@ -18,7 +18,7 @@ import pandas as pd
 
 from ..taxonomy import DIMENSIONS, DISTORTION_DIMENSIONS, distortion
 from .features import matrices
-from .learned import LearnedHeads, Network
+from .learned import OVERALL, LearnedHeads, Network, ship_scores
 from .model import Heads
 
 
@@ -92,13 +92,13 @@ def fit(data: Dataset, monotone: Heads, config: TrainConfig = TrainConfig(), row
     heads.center, heads.scale = center, np.where(spread > 1e-9, spread / 2.56, 1.0)  # 10-90% range of a normal = 2.56 sd
     x = heads.standardise(raw)
     y = data.scores[rows] / 100.0
+    t = data.types[rows]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         for k in range(config.ensemble):
             common = dict(hidden_layer_sizes=config.hidden, alpha=config.alpha, max_iter=config.max_iter, random_state=config.seed + k,
                           solver="lbfgs")
             heads.regressors.append(Network.from_sklearn(MLPRegressor(**common).fit(x, y), sigmoid=False))
-            t = data.types[rows]
             if t.shape[1] and 0 < t.sum() < t.size:
                 clf = MLPClassifier(**common).fit(x, t.astype(int) if t.shape[1] > 1 else t[:, 0].astype(int))
                 heads.classifiers.append(Network.from_sklearn(clf, sigmoid=True))
@@ -168,3 +168,15 @@ def choose_blend(data: Dataset, learned: np.ndarray, monotone: np.ndarray) -> np
         rho = np.nan_to_num(np.asarray(rho, dtype=float), nan=-1.0)
         blend[i] = shares[int(np.argmax(rho))]
     return blend
+
+
+def choose_pool_share(data: Dataset, blended: np.ndarray, pool: dict) -> float:
+    """The share (0, 0.1, .., 1) of overall taken from the pooled predicted dimensions whose
+    held-out overall ranks the labels best. Pooling keeps overall consistent with the
+    dimensions (a clip good in all five is good overall); the network's own overall can see
+    what the five miss."""
+    from scipy.stats import spearmanr
+
+    shares = np.round(np.linspace(0.0, 1.0, 11), 2)
+    rho = [spearmanr(ship_scores(blended, None, np.ones(len(DIMENSIONS)), {**pool, "share": w})[:, OVERALL], data.scores[:, OVERALL])[0] for w in shares]
+    return float(shares[int(np.argmax(np.nan_to_num(np.asarray(rho, dtype=float), nan=-1.0)))])

@@ -16,10 +16,11 @@ from rich.text import Text
 
 from ..evaluation import EvaluationReport, evaluate, read_references
 from ..schema import Assessment, ModelInfo
+from ..synth.labels import clean_score, pooling_exponent
 from ..taxonomy import DIMENSIONS
-from .learned import LearnedHeads
+from .learned import LearnedHeads, ship_scores
 from .model import Heads, load_default_heads
-from .train import Dataset, TrainConfig, choose_blend, cross_validate, fit, load_dataset
+from .train import Dataset, TrainConfig, choose_blend, choose_pool_share, cross_validate, fit, load_dataset
 
 
 def _learned_assessments(data: Dataset, scores: np.ndarray, probabilities: np.ndarray) -> list[Assessment]:
@@ -44,7 +45,7 @@ def _monotone_assessments(data: Dataset, heads: Heads) -> list[Assessment]:
 
 
 def _markdown(version: str, data: Dataset, folds: int, learned: EvaluationReport | None, monotone: EvaluationReport | None,
-              dropped: list[str], config: TrainConfig, blend: np.ndarray) -> str:
+              dropped: list[str], config: TrainConfig, blend: np.ndarray, pool: dict) -> str:
     lines = [f"# Training report: {version}", "",
              f"{len(data.videos)} clips from {len(set(data.groups))} sources; config {config}.", ""]
     if dropped:
@@ -56,7 +57,8 @@ def _markdown(version: str, data: Dataset, folds: int, learned: EvaluationReport
               "per-type heads shipped before (its calibration footage overlaps these sources, which favours it).",
               "'learned' is the shipped blend: per dimension, the network's share of the score is chosen on these",
               "held-out predictions (shares: " + ", ".join(f"{d} {b:.1f}" for d, b in zip(map(str, DIMENSIONS), blend)) + "),",
-              "which makes its numbers slightly optimistic where the share is below 1.", "",
+              f"and {pool['share']:.1f} of overall is the pooled predicted dimensions (finevq.pooling, p = {pool['p']:g}), the",
+              "rest the network's own overall; both choices make its numbers slightly optimistic.", "",
               "Distortion dimensions are measured within their clips (the clean ones and those distorted in",
               "that dimension): every other clip ties at the clean score, and ties cap SRCC far below 1 for",
               "any model; the all-clips SRCC is given too. Overall uses all clips.", "",
@@ -99,26 +101,30 @@ def train_and_report(labels_path: Path, cache: pd.DataFrame, out: Path, config: 
     monotone = load_default_heads()
     learned_report = monotone_report = None
     blend = np.ones(len(DIMENSIONS))
+    pool = {"clean": clean_score(), "p": pooling_exponent(), "share": 0.0}
     if folds >= 2:
         scores, probabilities = cross_validate(data, monotone, config, folds)
         monotone_assessments = _monotone_assessments(data, monotone)
         monotone_scores = np.array([[a.score(d) for d in DIMENSIONS] for a in monotone_assessments])
         blend = choose_blend(data, scores, monotone_scores)
-        shipped = np.clip(blend * scores + (1 - blend) * monotone_scores, 0.0, 100.0)
+        blended = ship_scores(scores, monotone_scores, blend, {})
+        pool["share"] = choose_pool_share(data, blended, pool)
+        shipped = ship_scores(blended, None, np.ones(len(DIMENSIONS)), pool)
         references = [r for r in read_references(labels_path) if r.video in set(data.videos)]
         learned_report = evaluate(references, _learned_assessments(data, shipped, probabilities), bootstrap=1000, seed=config.seed)
         monotone_report = evaluate(references, monotone_assessments, bootstrap=0, seed=config.seed)
     heads = fit(data, monotone, config, version=version)
-    heads.blend = blend
+    heads.blend, heads.overall_pool = blend, pool
     if learned_report is not None:
         heads.report["cross_validation"] = {
             "folds": folds,
             "blend": dict(zip(map(str, DIMENSIONS), blend.tolist())),
+            "overall_pool_share": pool["share"],
             "learned": learned_report.model_dump(mode="json"),
             "monotone": monotone_report.model_dump(mode="json"),
         }
     heads.save(out)
-    markdown = _markdown(version, data, folds, learned_report, monotone_report, dropped, config, blend)
+    markdown = _markdown(version, data, folds, learned_report, monotone_report, dropped, config, blend, pool)
     (out / "training_report.md").write_text(markdown)
     if learned_report is not None:
         learned_report.save_scatter(out / "scatter")

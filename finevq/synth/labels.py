@@ -9,11 +9,13 @@ level, and overall pools the dimension impairments as FineVD's ratings do.
 from __future__ import annotations
 
 import json
-import math
 from functools import lru_cache
 from importlib import resources
 from typing import Mapping
 
+import numpy as np
+
+from .. import pooling
 from ..taxonomy import DIMENSIONS, DISTORTION_DIMENSIONS, Dimension, level_index
 from .distortions import DISTORTIONS
 
@@ -34,31 +36,23 @@ def type_score(name: str, level: int) -> float:
     return float(anchors()["types"][name]["scores"][level - 1])
 
 
-#: Below this, pooled overall scores bend towards 0 instead of being cut there, so two
-#: strong distortions still rank below one; every single-distortion anchor lies above it.
-FLOOR_KNEE = 5.0
+def pooling_exponent() -> float:
+    return float(anchors()["overall"]["minkowski_p"])
 
 
 def pool_overall(scores: Mapping[Dimension, float]) -> float:
-    """Worst impairment plus `secondary` times the others (FineVD's fitted pooling), so one
-    distortion alone leaves overall at its dimension's score, as KADID-10k's raters judged."""
-    clean = clean_score()
-    impairments = sorted((max(0.0, clean - scores[d]) for d in DISTORTION_DIMENSIONS), reverse=True)
-    secondary = float(anchors()["overall"]["secondary"])
-    pooled = clean - impairments[0] - secondary * sum(impairments[1:])
-    return pooled if pooled >= FLOOR_KNEE else FLOOR_KNEE * math.exp((pooled - FLOOR_KNEE) / FLOOR_KNEE)
+    """Overall from the five distortion dimensions (see `finevq.pooling`)."""
+    return float(pooling.pool_overall(np.array([scores[d] for d in DISTORTION_DIMENSIONS]), clean_score(), pooling_exponent()))
 
 
 def label_scores(applied: Mapping[str, int]) -> dict[Dimension, float]:
     """Scores of a clip with registry distortions {name: level}; two in one dimension pool
-    like dimensions do (the worse one counts fully)."""
+    like dimensions do."""
     clean = clean_score()
-    secondary = float(anchors()["overall"]["secondary"])
     scores: dict[Dimension, float] = {}
     for dim in DISTORTION_DIMENSIONS:
-        mine = sorted((clean - type_score(n, lvl) for n, lvl in applied.items() if DISTORTIONS[n].dimension == dim), reverse=True)
-        scores[dim] = clean - (mine[0] + secondary * sum(mine[1:])) if mine else clean
-        scores[dim] = max(0.0, scores[dim])
+        mine = [clean - type_score(n, lvl) for n, lvl in applied.items() if DISTORTIONS[n].dimension == dim]
+        scores[dim] = max(0.0, clean - float(pooling.pool_impairments(np.array(mine), pooling_exponent()))) if mine else clean
     scores[Dimension.OVERALL] = pool_overall(scores)
     return {d: round(scores[d], 2) for d in DIMENSIONS}
 
