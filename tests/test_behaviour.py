@@ -23,18 +23,14 @@ SEED = 5
 #: x264 writes slightly different bytes for the same frames on a busy machine (see README),
 #: so a gap at the edge can pass on one run and fail on the next.
 _NO_DETECTOR = "no artifact signal sees it after H.264 encoding yet"
-_CLEAN_COLOR = ("the learned heads score this clean 480x270 scene's colour 78 (slight over dark): they were "
+_CLEAN_COLOR = ("the learned heads score this clean 480x270 scene's colour 77 (good, not excellent): they were "
                 "trained at 640 px on 16 sources and are resolution-sensitive, so levels 0-2 do not fall")
 FALLS_GAPS = {
     "banding": _NO_DETECTOR, "ringing": _NO_DETECTOR, "moire": _NO_DETECTOR,
-    "resolution_blur": "blur saturates from level 3 on at 480x270 (the levels are pixel-sized)",
-    "compression_blur": "blur saturates from level 3 on at 480x270 (the levels are pixel-sized)",
+    "resolution_blur": "blur falls at every level, but overall dips at level 2: the up-scaled picture's aliasing reads as moire (artifact 41)",
+    "compression_blur": "blur saturates from level 4 on at 480x270 (the levels are pixel-sized): 20 then 23",
     "color_cast": _CLEAN_COLOR,
     "dropped_frames": "temporal rises again at level 5 (60% of frames dropped reads partly as a lower frame rate)",
-}
-IMPACT_UNSTABLE = {
-    "moire": "moire level 5 is named, or not, as x264's run-to-run differences move the type probability around 0.5",
-    "resolution_blur": "blur is named most impactful, but the blur types' probabilities sit at 0.46-0.54 (defocus vs resolution), so one is reported or none",
 }
 IMPACT_GAPS = {
     "ringing": _NO_DETECTOR,
@@ -49,9 +45,8 @@ ENCODE_NOISE = 1.0
 MIN_TOTAL_FALL = 10.0
 
 
-def _cases(gaps, unstable=None):
-    known = {**(unstable or {}), **gaps}
-    return [pytest.param(n, marks=pytest.mark.xfail(reason=known[n])) if n in known else n for n in sorted(DISTORTIONS)]
+def _cases(gaps):
+    return [pytest.param(n, marks=pytest.mark.xfail(reason=gaps[n])) if n in gaps else n for n in sorted(DISTORTIONS)]
 
 
 def _falls(values):
@@ -89,7 +84,7 @@ def test_score_falls_with_severity(results, name):
     assert _falls(overall), f"overall over levels {LEVELS}: {overall}"
 
 
-@pytest.mark.parametrize("name", _cases(IMPACT_GAPS, IMPACT_UNSTABLE))
+@pytest.mark.parametrize("name", _cases(IMPACT_GAPS))
 def test_strongest_level_names_the_right_dimension_and_type(results, name):
     entry = DISTORTIONS[name]
     strongest = results[name][-1]

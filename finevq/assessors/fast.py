@@ -30,6 +30,10 @@ from .base import Assessor
 
 #: A type is reported when the learned classifier gives it at least this probability.
 TYPE_THRESHOLD = 0.5
+#: ... and a dimension scored at this level index or worse (2: mild / fair) always names its
+#: most probable type. Measured on held-out sources: "which type" 57% -> 62%, yes/no accuracy
+#: within a point of the threshold alone; from level 1 on, yes/no fell up to 23 points.
+NAME_A_CAUSE_FROM_LEVEL = 2
 #: Below this many frames there is no motion to measure.
 MIN_MOTION_FRAMES = 3
 
@@ -58,9 +62,9 @@ def measure(path: str, limits: Limits = Limits(), deep: bool = True) -> Measurem
     """Decode once and measure everything.
 
     The decode loop keeps only the per-frame motion work. A sampled frame's spatial signals
-    and backbone crop are computed on a helper thread while decoding goes on, and torch
-    loads and the backbone runs on a thread of its own (`BackgroundFeatures`): their heavy
-    parts are C code that releases the GIL, so they use the cores the decoder leaves idle
+    and backbone crop are computed on a helper thread while decoding goes on, and the
+    backbone runs on a thread of its own (`BackgroundFeatures`): their heavy parts are C
+    code that releases the GIL, so they use the cores the decoder leaves idle
     instead of queueing behind it. Results are gathered in decode order, so they are the
     same as when everything ran in turn."""
     from collections import deque
@@ -241,15 +245,27 @@ class Judgement:
     @classmethod
     def of(cls, scores: Sequence[float], probabilities: Mapping[str, float]) -> "Judgement":
         """Scores in DIMENSIONS order; types at or above TYPE_THRESHOLD are reported, most
-        probable first, with the severity their dimension's score band says."""
+        probable first, with the severity their dimension's score band says. A dimension
+        scored mild (fair) or worse always names a cause: when no type reaches the
+        threshold, its most probable type is reported, with that (low) probability as the
+        confidence, so the attribution does not contradict the score."""
         by_dim = {d: float(v) for d, v in zip(DIMENSIONS, scores)}
         found: dict[Dimension, list[DetectedDistortion]] = {d: [] for d in DISTORTION_DIMENSIONS}
+        best: dict[Dimension, tuple[str, float]] = {}
         for name, p in sorted(probabilities.items(), key=lambda kv: (-kv[1], kv[0])):
+            dim = distortion(name).dimension
+            best.setdefault(dim, (name, p))
             if p >= TYPE_THRESHOLD:
-                dim = distortion(name).dimension
-                severity = SEVERITY_LEVELS[max(1, level_index(by_dim[dim]))]
-                found[dim].append(DetectedDistortion(type=name, severity=severity, confidence=round(float(p), 3)))
+                found[dim].append(cls._detected(name, p, by_dim[dim]))
+        for dim, (name, p) in best.items():
+            if not found[dim] and level_index(by_dim[dim]) >= NAME_A_CAUSE_FROM_LEVEL:
+                found[dim].append(cls._detected(name, p, by_dim[dim]))
         return cls(by_dim, found)
+
+    @staticmethod
+    def _detected(name: str, probability: float, score: float) -> DetectedDistortion:
+        severity = SEVERITY_LEVELS[max(1, level_index(score))]
+        return DetectedDistortion(type=name, severity=severity, confidence=round(float(probability), 3))
 
     def assessment(self, video: str, model: ModelInfo) -> Assessment:
         """A bare assessment (no timeline or facts) for evaluating cached features."""
