@@ -145,9 +145,7 @@ class LearnedHeads:
     def scores(self, signals: np.ndarray, deep: np.ndarray | None = None) -> np.ndarray:
         """(n, 6) shipped scores in DIMENSIONS order, 0-100."""
         learned = self.learned_scores(signals, deep)
-        return self.ship(learned, None if np.all(self.blend >= 1.0) else self.monotone_scores(signals))
-
-    def ship(self, learned: np.ndarray, monotone: np.ndarray | None) -> np.ndarray:
+        monotone = None if np.all(self.blend >= 1.0) else self.monotone_scores(signals)
         return ship_scores(learned, monotone, self.blend, self.overall_pool)
 
     def type_probabilities(self, signals: np.ndarray, deep: np.ndarray | None = None) -> np.ndarray:
