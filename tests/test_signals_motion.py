@@ -158,6 +158,24 @@ def test_timestamp_gaps_are_dropped_frames():
     assert analyse(CLEAN, pts=jittered).signals["drop_ratio"] == 0
 
 
+def test_losing_most_frames_reads_as_drops_at_the_declared_rate():
+    """With 60% of frames lost the median interval is two frames; the declared rate keeps
+    the frame step, so the drop ratio keeps rising instead of reading as a lower rate."""
+    rng = np.random.default_rng(4)
+    ratios = []
+    for fraction in (0.1, 0.3, 0.45, 0.6, 0.75):
+        keep = rng.random(N) >= fraction
+        keep[0] = True
+        frames = [f for f, k in zip(CLEAN, keep) if k]
+        report = analyse(frames, pts=np.arange(N)[keep] / FPS)
+        ratios.append(report.signals["drop_ratio"])
+        assert abs(report.signals["drop_ratio"] - (1 - keep.mean())) < 0.05, (fraction, report.signals["drop_ratio"])
+    assert increasing(ratios)
+    # a stream whose every interval is two frames of the declared rate is a lower rate, not drops
+    half = analyse(CLEAN[::2], pts=np.arange(0, N, 2) / FPS)
+    assert half.signals["drop_ratio"] == 0
+
+
 def test_shake_grows_with_jitter():
     reports = [analyse(pan(jitter=a)) for a in (0.0, 0.5, 1.0, 2.0, 4.0)]
     shake = [r.signals["shake_rms"] for r in reports]

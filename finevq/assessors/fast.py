@@ -86,7 +86,7 @@ def measure(path: str, limits: Limits = Limits(), deep: bool = True) -> Measurem
             duration = duration or count_duration(path, info.fps) or 1.0
             plan = plan_sampling(duration)
             stats = DecodeStats()
-            analyzer = MotionAnalyzer(info.fps)
+            analyzer = MotionAnalyzer(source.frame_rate)
             frame_signals: dict[int, dict[str, float]] = {}
             second_signals: dict[int, dict[str, float]] = {}
             # (second, sample slot, helper's result) per sampled frame, in decode order; at

@@ -61,6 +61,16 @@ class VideoSource:
     info: VideoInfo
     expected_frames: int | None
 
+    @property
+    def frame_rate(self) -> float | None:
+        """The rate the stream is meant to play at (FFmpeg's r_frame_rate), not the average of
+        the frames it holds (`info.fps`): a stream that lost half its frames keeps the first
+        and halves the second, and the motion path must tell drops from a lower rate."""
+        for rate in (self.stream.guessed_rate, self.stream.base_rate):
+            if rate and 0.1 <= float(rate) <= 1000:
+                return float(rate)
+        return self.info.fps
+
     def close(self) -> None:
         self.container.close()
 

@@ -45,7 +45,11 @@ MOVING_SHARE = 0.05
 CONTEXT_SECONDS = 0.5
 #: A freeze at least this long is a stall (VQA²'s stalling); shorter ones are stutter.
 STALL_SECONDS = 0.3
-#: A timestamp step above this many median frame intervals means frames were dropped.
+#: The stream's declared frame interval is the frame step when at least this share of the
+#: intervals lies within NOMINAL_TOLERANCE of it (else the median interval is).
+NOMINAL_SHARE = 0.2
+NOMINAL_TOLERANCE = 0.25
+#: A timestamp step above this many frame steps means frames were dropped.
 GAP_FACTOR = 1.5
 #: Camera motion that a quadratic over this window follows is intended (a pan); the rest is shake.
 SHAKE_WINDOW_SECONDS = 0.5
@@ -303,7 +307,7 @@ def _report(pts: np.ndarray, series: dict[str, np.ndarray], fps: float, width: i
         return MotionReport({name: 0.0 for name in MOTION_SIGNALS} | {"duration": duration}, [], [],
                             _stall_summary([], duration))
     dt = np.diff(pts)
-    step = float(np.median(dt[dt > 0])) if np.any(dt > 0) else 1.0 / fps
+    step = _frame_step(dt, fps)
     dt = np.where(dt > 0, dt, step)  # repeated or reordered timestamps
     p = _Pairs(end=np.cumsum(dt), dt=dt, **series)
     p.dx, p.dy = p.dx / width, p.dy / width
@@ -461,6 +465,20 @@ def _flicker(p: _Pairs, step: float) -> tuple[np.ndarray, np.ndarray]:
     swing = np.zeros(gain.size, bool)
     swing[1:] = big[1:] & big[:-1] & (np.sign(gain[1:]) != np.sign(gain[:-1]))
     return high, swing
+
+
+def _frame_step(dt: np.ndarray, fps: float) -> float:
+    """The interval between frames the stream means to show. The median interval is not it
+    once half the frames are lost (60% dropped: the median gap is two frames, and the drops
+    would read as a lower rate), so the declared rate wins wherever a fair share of the
+    intervals agrees with it; the median of those agreeing intervals absorbs 29.97 vs 30."""
+    positive = dt[dt > 0]
+    if not positive.size:
+        return 1.0 / fps
+    near = positive[np.abs(positive * fps - 1.0) <= NOMINAL_TOLERANCE]
+    if near.size >= NOMINAL_SHARE * positive.size:
+        return float(np.median(near))
+    return float(np.median(positive))
 
 
 def _pool(p: _Pairs, part: slice, step: float) -> dict[str, float]:
