@@ -4,7 +4,6 @@ distortion (heads map them through monotone curves) and stay at its floor on cle
 from __future__ import annotations
 
 import math
-import time
 import tracemalloc
 
 import cv2

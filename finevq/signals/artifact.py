@@ -28,7 +28,7 @@ _BAND_STEP = 32
 _TERRACE_RUN = 6
 #: ... on a picture this many lines high; on a taller one the run must be as long relative
 #: to the picture (a 6-px step is a visible band at 360 lines, a 1080p gradient's natural
-#: 8-bit staircase at 1080: an 8-bit ramp over a third of the frame steps every ~11 px).
+#: 8-bit staircase at 1080: a ramp through 100 codes down a 1080-line frame steps every ~11 px).
 _TERRACE_LINES = 360
 _LINE_STRIDE = 16
 #: Strong edges for ringing: half-resolution gradient (grey levels per px) above this.
