@@ -182,3 +182,23 @@ def test_shipped_overall_moves_towards_the_pooled_dimensions():
     monotone = np.full((1, 6), 50.0)
     blended = ship_scores(scores, monotone, np.array([1, 1, 0.5, 1, 1, 1.0]), {})
     assert blended[0, 2] == pytest.approx(55.0) and blended[0, 0] == 85.0
+
+
+def test_blend_share_ranks_first_and_then_lands_in_the_right_level():
+    """Ranking alone cannot tell a network from one shifted by a level; the rating can."""
+    import pandas as pd
+
+    from finevq.heads.train import Dataset, choose_blend
+
+    rng = np.random.default_rng(0)
+    labels = rng.uniform(5, 95, size=(200, len(DIMENSIONS)))
+    data = Dataset(
+        videos=[f"v{i}" for i in range(200)], groups=np.zeros(200), signals=np.zeros((200, 1)), deep=np.zeros((200, 0)),
+        signal_names=["s"], scores=labels, types=np.zeros((200, 0)), type_names=[], labels=pd.DataFrame(),
+    )
+    # learned ranks and places every clip right; the monotone heads rank right a level too low
+    assert np.array_equal(choose_blend(data, labels, labels - 25.0), np.ones(len(DIMENSIONS)))
+    assert np.array_equal(choose_blend(data, labels - 25.0, labels), np.zeros(len(DIMENSIONS)))
+    # a share that ranks clearly worse is not taken for its levels
+    noisy = labels + rng.normal(0, 30, size=labels.shape)
+    assert np.array_equal(choose_blend(data, noisy, labels - 25.0), np.zeros(len(DIMENSIONS)))

@@ -32,7 +32,12 @@ def test_a_slightly_degraded_dimension_names_only_confident_types():
     assert Judgement.of(scores, {"resolution blur": 0.45}).distortions[Dimension.BLUR] == []
 
 
-def test_a_confident_type_in_a_good_dimension_is_reported_as_slight():
+def test_a_confident_type_is_reported_only_below_the_top_band():
+    """The rating and the attribution agree: an undistorted (excellent) dimension names no
+    type however sure the classifier is; one band lower it is a slight one."""
     judged = Judgement.of(SCORES, {"gaussian noise": 0.8})
-    assert [(d.type, d.severity) for d in judged.distortions[Dimension.NOISE]] == [("gaussian noise", "slight")]
+    assert judged.distortions[Dimension.NOISE] == []
     assert judged.most_impactful is Dimension.BLUR
+    slightly_noisy = [88.0, 75.0, 85.0, 90.0, 90.0, 74.0]
+    judged = Judgement.of(slightly_noisy, {"gaussian noise": 0.8})
+    assert [(d.type, d.severity) for d in judged.distortions[Dimension.NOISE]] == [("gaussian noise", "slight")]

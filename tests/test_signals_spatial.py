@@ -272,19 +272,24 @@ def test_clean_pictures_read_clean(scenes):
 
 
 def test_banding_is_judged_relative_to_the_picture_height():
-    """An 8-bit ramp steps one code every few pixels; at 1080 lines its steps are 11 px
-    long, which is no visible band. Posterised to 16 levels it bands at any height."""
-    from finevq.signals.artifact import _terrace_share
+    """An 8-bit ramp steps one code every few pixels, which is no visible band at any size;
+    posterised to 16 levels it bands at any height, and dither breaking the bands into
+    blotches does not hide them."""
+    from finevq.signals.artifact import _posterised_share
 
-    def ramp(lines: int, levels: int | None = None) -> np.ndarray:
-        column = np.linspace(60, 160, lines)
+    rng = np.random.default_rng(0)
+
+    def ramp(lines: int, levels: int | None = None, dither: float = 0.0) -> np.ndarray:
+        column = np.linspace(60, 160, lines)[:, None] + rng.normal(0, dither, (lines, lines * 16 // 9))
         if levels:
             column = np.round((column - 60) / 100 * (levels - 1)) / (levels - 1) * 100 + 60
-        return np.repeat(np.round(column)[:, None], lines * 16 // 9, axis=1).astype(np.float32)
+        return np.round(column).astype(np.float32)
 
     for lines in (360, 720, 1080):
-        assert _terrace_share(ramp(lines)) < 0.05, lines
-        assert _terrace_share(ramp(lines, levels=16)) > 0.3, lines
+        assert _posterised_share(ramp(lines)) < 0.05, lines
+        assert _posterised_share(ramp(lines, dither=2.0)) < 0.05, lines
+        assert _posterised_share(ramp(lines, levels=16)) > 0.3, lines
+        assert _posterised_share(ramp(lines, levels=8, dither=2.0)) > 0.3, lines
 
 
 # ---------------------------------------------------------------- contract

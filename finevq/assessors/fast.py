@@ -256,14 +256,15 @@ class Judgement:
         probable first, with the severity their dimension's score band says. A dimension
         scored mild (fair) or worse always names a cause: when no type reaches the
         threshold, its most probable type is reported, with that (low) probability as the
-        confidence, so the attribution does not contradict the score."""
+        confidence, so the attribution does not contradict the score. For the same reason a
+        dimension in the best band (undistorted / excellent) reports none."""
         by_dim = {d: float(v) for d, v in zip(DIMENSIONS, scores)}
         found: dict[Dimension, list[DetectedDistortion]] = {d: [] for d in DISTORTION_DIMENSIONS}
         best: dict[Dimension, tuple[str, float]] = {}
         for name, p in sorted(probabilities.items(), key=lambda kv: (-kv[1], kv[0])):
             dim = distortion(name).dimension
             best.setdefault(dim, (name, p))
-            if p >= TYPE_THRESHOLD:
+            if p >= TYPE_THRESHOLD and level_index(by_dim[dim]) > 0:
                 found[dim].append(cls._detected(name, p, by_dim[dim]))
         for dim, (name, p) in best.items():
             if not found[dim] and level_index(by_dim[dim]) >= NAME_A_CAUSE_FROM_LEVEL:

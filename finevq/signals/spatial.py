@@ -121,9 +121,10 @@ SPATIAL_SIGNALS: dict[str, SignalSpec] = dict(
         ),
         _spec(
             "artifact_banding", "artifact", ("banding",), "higher",
-            "Share of the frame on terraces: runs of one code 6+ px long between two small code "
-            "jumps in the same direction, the false contours of a gradient with too few levels "
-            "or flattened by a coder. ~0-0.05 clean, 0.08+ visible banding.",
+            "Share of blocks spanning 6-64 grey levels that hold 75%+ of their pixels in two "
+            "codes: flat patches meeting at jumps, a gradient with too few levels or flattened "
+            "by a coder (noise breaking bands into blotches still counts). ~0-0.06 clean, "
+            "0.1+ visible banding.",
         ),
         _spec(
             "artifact_code_gaps", "artifact", ("banding",), "higher",
@@ -186,9 +187,9 @@ SPATIAL_SIGNALS: dict[str, SignalSpec] = dict(
         ),
         _spec(
             "color_cast", "color", ("color cast",), "higher",
-            "Lab a*b* distance from grey of the cluster of near-grey mid-tones (mean shift from "
-            "their median), which a cast moves as a whole. ~0-5 balanced, 8+ visible cast, 20+ "
-            "strong; a picture with no neutral tones reads its dominant colour as a cast.",
+            "Angle (degrees) between grey and the light's colour estimated from the edges "
+            "(grey-edge, Minkowski norm 6): ~0-4 balanced, 5+ visible cast, 10+ strong. "
+            "Colourful content adds little edge colour, so it reads balanced.",
         ),
     )
 )
