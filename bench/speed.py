@@ -4,7 +4,8 @@ In one run, on one generated 1080p 10 s 30 fps H.264 clip: finevq's CLI, FFmpeg'
 signalstats+blockdetect+blurdetect+freezedetect filter chain, and a plain FFmpeg decode;
 plus, for reference, how long merely importing finevq's CLI takes (no video). Each command
 runs in its own process, timed by wall clock (best of N) with peak RSS from the kernel
-(wait4). Results go to bench/results/speed.{json,md}.
+(wait4). Results go to bench/results/speed.{json,md}; `--seconds 60` measures a longer
+clip into speed_60s.{json,md}.
 
 The clip is made in a child process: a child's peak RSS counts the memory of the process
 it was forked from, so a parent holding the generator's frames would report its own size
@@ -89,11 +90,12 @@ def main() -> None:
         },
     }
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "speed.json").write_text(json.dumps(result, indent=2) + "\n")
+    stem = "speed" if args.seconds == 10 else f"speed_{args.seconds:g}s"  # the issue's clip is 10 s; longer ones get their own files
+    (RESULTS / f"{stem}.json").write_text(json.dumps(result, indent=2) + "\n")
     rows = "\n".join(
         f"| {k} | {result['seconds'][k]} | {result['fps'].get(k, '–')} | {result['peak_rss_mib'][k]} |" for k in commands
     )
-    (RESULTS / "speed.md").write_text(
+    (RESULTS / f"{stem}.md").write_text(
         f"# Speed: {result['clip']}\n\n{result['machine']}, best of {args.repeat}, "
         f"1-min load average {result['load_average_1min_at_end']} at the end (other jobs share the machine).\n\n"
         f"| command | seconds | fps | peak RSS MiB |\n|---|---|---|---|\n{rows}\n\n"

@@ -1,6 +1,6 @@
-"""The fast assessor: one decode pass feeds the spatial path (8 sampled frames plus one frame
-per second, full resolution), the EfficientNet-Lite0 features and the motion path (every
-frame, small luma); the heads turn the signals into the six dimensions.
+"""The fast assessor: one decode pass feeds the spatial path (8 sampled frames at full
+resolution, and one frame per second at timeline size), the EfficientNet-Lite0 features and
+the motion path (every frame, small luma); the heads turn the signals into the six dimensions.
 
 `measure` is the expensive part and is kept separate from `predict`, so training can cache
 measurements and refit heads without decoding again.
@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+import cv2
 import numpy as np
 
 from .. import __version__
@@ -38,6 +39,10 @@ NAME_A_CAUSE_FROM_LEVEL = 2
 MOTION_BACKLOG = 16
 #: Below this many frames there is no motion to measure.
 MIN_MOTION_FRAMES = 3
+#: The timeline's frames (one per second) are read at most this many lines high: the
+#: monotone heads that shape the timeline were fitted on clips this size, and a full
+#: 1080p frame per second cost as much CPU as decoding 20 frames.
+TIMELINE_LINES = 360
 
 
 @dataclass
@@ -75,8 +80,12 @@ def measure(path: str, limits: Limits = Limits(), deep: bool = True) -> Measurem
 
     from ..backbone import BackgroundFeatures
 
-    def sampled(rgb: np.ndarray, crop: bool) -> tuple[dict[str, float], np.ndarray | None]:
-        return spatial_signals(rgb), prepare_frame(rgb) if crop else None
+    def sampled(rgb: np.ndarray, slot: bool, second: bool, crop: bool) -> tuple[dict | None, dict | None, np.ndarray | None]:
+        return (
+            spatial_signals(rgb) if slot else None,
+            spatial_signals(timeline_picture(rgb)) if second else None,
+            prepare_frame(rgb) if crop else None,
+        )
 
     with open_video(path, limits) as source, ThreadPoolExecutor(1, "finevq-spatial") as helper, ThreadPoolExecutor(1, "finevq-motion") as mover:
         features = BackgroundFeatures() if deep else None
@@ -89,14 +98,16 @@ def measure(path: str, limits: Limits = Limits(), deep: bool = True) -> Measurem
             analyzer = MotionAnalyzer(source.frame_rate)
             frame_signals: dict[int, dict[str, float]] = {}
             second_signals: dict[int, dict[str, float]] = {}
-            # (second, sample slot, helper's result) per sampled frame, in decode order; at
+            # (second, sample slot, helper's result) per planned frame, in decode order; at
             # most two in flight, so full-resolution frames cannot pile up in memory
             pending: deque[tuple[int, int | None, Future]] = deque()
+            claimed: set[int] = set()  # seconds whose timeline frame is already on its way
 
             def settle() -> None:
                 second, slot, result = pending.popleft()
-                signals, crop = result.result()
-                second_signals.setdefault(second, signals)
+                signals, glance, crop = result.result()
+                if glance is not None:
+                    second_signals[second] = glance
                 if slot is not None:
                     frame_signals[slot] = signals
                     if features:
@@ -111,13 +122,15 @@ def measure(path: str, limits: Limits = Limits(), deep: bool = True) -> Measurem
                     continue
                 if len(pending) == 2:
                     settle()
-                crop = features is not None and frame.sample_slot is not None
-                pending.append((int(frame.time), frame.sample_slot, helper.submit(sampled, frame.rgb, crop)))
+                second = int(frame.time)
+                slot = frame.sample_slot is not None
+                pending.append((second, frame.sample_slot, helper.submit(sampled, frame.rgb, slot, second not in claimed, slot and features is not None)))
+                claimed.add(second)
             while pending:
                 settle()
             while moving:
                 moving.popleft().result()
-            if not frame_signals:  # fewer frames than planned (short or mis-declared stream)
+            if not frame_signals:  # fewer frames than planned (short or mis-declared stream): the timeline's frame stands in
                 frame_signals = {0: next(iter(second_signals.values()))} if second_signals else {}
             if not frame_signals:
                 raise ValueError("no frame reached the spatial path")
@@ -151,6 +164,14 @@ def measure(path: str, limits: Limits = Limits(), deep: bool = True) -> Measurem
             deep=features.mean() if features else None,
             unmeasured=notes,
         )
+
+
+def timeline_picture(rgb: np.ndarray) -> np.ndarray:
+    h, w = rgb.shape[:2]
+    if min(h, w) <= TIMELINE_LINES:
+        return rgb
+    scale = TIMELINE_LINES / min(h, w)
+    return cv2.resize(rgb, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA)
 
 
 def _spatial(type_name: str) -> bool:
@@ -201,16 +222,14 @@ class FastAssessor(Assessor):
 
     def predict(self, path: str, m: Measurement) -> Assessment:
         motion_signals = m.motion.signals if m.motion else None
-        prediction = self._prediction(m.frame_signals, motion_signals)
         if self.learned is not None:
             verdict = self.judge(m.video_signals(), m.deep)
-            shift = {d: verdict.scores[d] - prediction.scores[d] for d in DIMENSIONS}
             scores, found, most = verdict.scores, verdict.distortions, verdict.most_impactful
         else:
-            shift = {d: 0.0 for d in DIMENSIONS}
+            prediction = self._prediction(m.frame_signals, motion_signals)
             scores, found, most = prediction.scores, prediction.distortions, prediction.most_impactful
         dimensions = {dim: dimension_result(dim, scores[dim], found.get(dim)) for dim in DIMENSIONS}
-        timeline = self._timeline(m, shift)
+        timeline = self._timeline(m, scores)
         stalls = StallSummary(**_stall_fields(m.motion)) if m.motion else None
         assessment = Assessment(
             video=path,
@@ -226,9 +245,11 @@ class FastAssessor(Assessor):
         assessment.description = describe(assessment)
         return assessment
 
-    def _timeline(self, m: Measurement, shift: dict[Dimension, float]) -> Timeline:
+    def _timeline(self, m: Measurement, video_scores: Mapping[Dimension, float]) -> Timeline:
+        """The monotone heads' verdict on each second, shifted so that its mean is the
+        video's score: the shape says when quality drops, the video score how far."""
         n = max(1, int(np.ceil((m.info.duration or 0) - 1e-6)), max(m.second_signals, default=0) + 1)
-        scores: dict[Dimension, list[float | None]] = {d: [] for d in DIMENSIONS}
+        raw: dict[Dimension, list[float]] = {d: [] for d in DIMENSIONS}
         known = sorted(m.second_signals)
         for second in range(n):
             nearest = min(known, key=lambda s: (abs(s - second), s))
@@ -238,7 +259,11 @@ class FastAssessor(Assessor):
                 motion = {**motion, "longest_stall": motion.get("stall_seconds", 0.0)}
             prediction = self._prediction([m.second_signals[nearest]], motion)
             for dim in DIMENSIONS:
-                scores[dim].append(round(float(np.clip(prediction.scores[dim] + shift[dim], 0.0, 100.0)), 2))
+                raw[dim].append(prediction.scores[dim])
+        scores = {
+            dim: [round(float(np.clip(v + video_scores[dim] - np.mean(series), 0.0, 100.0)), 2) for v in series]
+            for dim, series in raw.items()
+        }
         events = [Event(kind=e.kind, start=round(e.start, 3), end=round(e.end, 3)) for e in (m.motion.events if m.motion else [])]
         return Timeline(seconds=[float(s) for s in range(n)], scores=scores, events=events)
 
