@@ -26,7 +26,7 @@ _RINGING = ("the ideal low-pass's ripples are Gibbs' 9% of the edge and come wit
             "rank it: artifact 82, 83, 69, 44, 54 over the levels, and level 5 is named blur")
 FALLS_GAPS = {
     "banding": "artifact falls through level 4 (82, 69, 58, 47) but level 5 (8 tones per channel) scores 55",
-    "moire": "nearest-neighbour resampling reads as moire up to level 4 (82, 38, 34, 23) but level 5 as blur (47)",
+    "moire": "artifact falls through level 4 (82, 38, 34, 23) but level 5 (nearest-neighbour scale 0.28) scores 47",
     "ringing": _RINGING,
     "resolution_blur": "blur falls at every level, but overall dips at level 2 (36, then 50): the up-scaled picture reads as moire (artifact 42)",
     "compression_blur": "blur saturates from level 4 on at 480x270 (the levels are pixel-sized): 20 then 24",

@@ -167,7 +167,7 @@ def _middle_mean(x: np.ndarray) -> np.ndarray:
 
 
 def _posterised_share(g: np.ndarray) -> float:
-    """Share of blocks with a visible tonal range that hold it in one or two codes (banding).
+    """Share of blocks with a visible tonal range that hold it in two codes (banding).
 
     A gradient stored with too few levels, or flattened by a coder, becomes flat patches
     meeting at jumps; a block across such a jump spans several grey levels but nearly all

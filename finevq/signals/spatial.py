@@ -187,9 +187,9 @@ SPATIAL_SIGNALS: dict[str, SignalSpec] = dict(
         ),
         _spec(
             "color_cast", "color", ("color cast",), "higher",
-            "Angle (degrees) between grey and the light's colour estimated from the edges "
-            "(grey-edge, Minkowski norm 6): ~0-4 balanced, 5+ visible cast, 10+ strong. "
-            "Colourful content adds little edge colour, so it reads balanced.",
+            "Angle (degrees) between grey and the light's colour estimated from the mean edge "
+            "(grey-edge): ~1-5 on clean footage, 5+ a visible cast, 10+ strong. Colourful "
+            "content adds little edge colour, so it reads balanced.",
         ),
     )
 )
