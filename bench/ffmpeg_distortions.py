@@ -61,13 +61,15 @@ def ffmpeg(*args: str) -> None:
     subprocess.run(["ffmpeg", "-y", "-v", "error", *args], check=True)
 
 
+#: Encoders as distortions: the option their strength sets.
+ENCODERS = {"mpeg4": lambda s: ["-b:v", f"{s}k"], "mjpeg": lambda s: ["-q:v", str(s)]}
+
+
 def distorted(clean: Path, how: str, strength, target: Path) -> Path:
-    if how == "mpeg4":
-        ffmpeg("-i", str(clean), "-c:v", "mpeg4", "-b:v", f"{strength}k", "-an", str(target.with_suffix(".avi")))
-        return target.with_suffix(".avi")
-    if how == "mjpeg":
-        ffmpeg("-i", str(clean), "-c:v", "mjpeg", "-q:v", str(strength), "-an", str(target.with_suffix(".avi")))
-        return target.with_suffix(".avi")
+    if how in ENCODERS:
+        target = target.with_suffix(".avi")
+        ffmpeg("-i", str(clean), "-c:v", how, *ENCODERS[how](strength), "-an", str(target))
+        return target
     ffmpeg("-i", str(clean), "-vf", how.format(strength), "-c:v", "libx264", "-crf", "18", "-pix_fmt", "yuv420p", "-an", str(target))
     return target
 

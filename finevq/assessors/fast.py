@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-import cv2
 import numpy as np
 
 from .. import __version__
@@ -24,7 +23,7 @@ from ..io.decode import DecodeStats
 from ..io.probe import count_duration
 from ..schema import Assessment, DetectedDistortion, Event, ModelInfo, StallSummary, Timeline, VideoInfo, dimension_result
 from ..signals.motion import MotionAnalyzer, MotionReport
-from ..signals.spatial import spatial_signals
+from ..signals.spatial import at_most_lines, spatial_signals
 from ..taxonomy import DIMENSIONS, DISTORTION_DIMENSIONS, SEVERITY_LEVELS, Dimension, distortion, level_index
 from . import register
 from .base import Assessor
@@ -83,7 +82,7 @@ def measure(path: str, limits: Limits = Limits(), deep: bool = True) -> Measurem
     def sampled(rgb: np.ndarray, slot: bool, second: bool, crop: bool) -> tuple[dict | None, dict | None, np.ndarray | None]:
         return (
             spatial_signals(rgb) if slot else None,
-            spatial_signals(timeline_picture(rgb)) if second else None,
+            spatial_signals(at_most_lines(rgb, TIMELINE_LINES)) if second else None,
             prepare_frame(rgb) if crop else None,
         )
 
@@ -164,14 +163,6 @@ def measure(path: str, limits: Limits = Limits(), deep: bool = True) -> Measurem
             deep=features.mean() if features else None,
             unmeasured=notes,
         )
-
-
-def timeline_picture(rgb: np.ndarray) -> np.ndarray:
-    h, w = rgb.shape[:2]
-    if min(h, w) <= TIMELINE_LINES:
-        return rgb
-    scale = TIMELINE_LINES / min(h, w)
-    return cv2.resize(rgb, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA)
 
 
 def _spatial(type_name: str) -> bool:

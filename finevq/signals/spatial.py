@@ -205,7 +205,7 @@ def spatial_signals(rgb: np.ndarray) -> dict[str, float]:
     rgb = np.ascontiguousarray(rgb)
 
     native = _native_crop(rgb)
-    picture = _picture(rgb)
+    picture = at_most_lines(rgb)
     native_gray = _luma(native)
     picture_gray = native_gray if picture is native else _luma(picture)
 
@@ -235,10 +235,11 @@ def _native_crop(rgb: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(rgb[y : y + ch, x : x + cw])
 
 
-def _picture(rgb: np.ndarray) -> np.ndarray:
+def at_most_lines(rgb: np.ndarray, lines: int = PICTURE_LINES) -> np.ndarray:
+    """The picture scaled (area-averaged) so its short side is at most `lines`."""
     h, w = rgb.shape[:2]
-    if min(h, w) <= PICTURE_LINES:
+    if min(h, w) <= lines:
         return rgb
-    scale = PICTURE_LINES / min(h, w)
+    scale = lines / min(h, w)
     size = (max(1, round(w * scale)), max(1, round(h * scale)))
     return cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
