@@ -47,7 +47,7 @@ def _torch_features(frames):
         return torch.cat([head.mean(dim=(2, 3)), mean, std], dim=1).numpy()
 
 
-def test_numpy_inference_equals_the_torch_model():
+def test_onnx_inference_equals_the_torch_model():
     rng = np.random.default_rng(3)
     frames = [_scene(seed=s) for s in range(3)] + [rng.integers(0, 256, (240, 320, 3), dtype=np.uint8)]
     ours, reference = deep_features(frames), _torch_features(frames)

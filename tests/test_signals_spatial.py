@@ -346,6 +346,18 @@ def test_deterministic_and_pure(scenes):
     assert np.array_equal(frame, before)
 
 
+def test_a_subset_reads_the_same_values(scenes):
+    """The timeline asks only for what its heads read; those values must not change."""
+    from finevq.heads import load_default_heads
+
+    frame = jpeg(scenes["540p"], 40)
+    every = spatial_signals(frame)
+    for wanted in (load_default_heads().signal_names, {"artifact_compression"}, {"color_cast", "noise_pulse", "shake_rms"}):
+        subset = spatial_signals(frame, wanted)
+        assert subset == {k: v for k, v in every.items() if k in wanted}
+    assert spatial_signals(frame, ()) == {}
+
+
 def test_rejects_what_is_not_an_rgb_frame():
     with pytest.raises(ValueError):
         spatial_signals(np.zeros((64, 64), np.uint8))

@@ -8,7 +8,7 @@ measurements and refit heads without decoding again.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -64,7 +64,7 @@ class Measurement:
         return pooled
 
 
-def measure(path: str, limits: Limits = Limits(), deep: bool = True) -> Measurement:
+def measure(path: str, limits: Limits = Limits(), deep: bool = True, timeline_signals: Collection[str] | None = None) -> Measurement:
     """Decode once and measure everything.
 
     The decode loop only hands frames on. Each frame's motion work runs on a motion thread
@@ -73,7 +73,10 @@ def measure(path: str, limits: Limits = Limits(), deep: bool = True) -> Measurem
     (`BackgroundFeatures`): their heavy parts are C code that releases the GIL, so they use
     the cores the decoder leaves idle instead of queueing behind it (the motion thread took
     ~10% off a 10 s 1080p assess). Results are gathered in decode order, so they are the
-    same as when everything ran in turn."""
+    same as when everything ran in turn.
+
+    `timeline_signals` limits the per-second frames to the signals the timeline's heads
+    read (all when None)."""
     from collections import deque
     from concurrent.futures import Future, ThreadPoolExecutor
 
@@ -82,7 +85,7 @@ def measure(path: str, limits: Limits = Limits(), deep: bool = True) -> Measurem
     def sampled(rgb: np.ndarray, slot: bool, second: bool, crop: bool) -> tuple[dict | None, dict | None, np.ndarray | None]:
         return (
             spatial_signals(rgb) if slot else None,
-            spatial_signals(at_most_lines(rgb, TIMELINE_LINES)) if second else None,
+            spatial_signals(at_most_lines(rgb, TIMELINE_LINES), timeline_signals) if second else None,
             prepare_frame(rgb) if crop else None,
         )
 
@@ -188,7 +191,7 @@ class FastAssessor(Assessor):
         self.model_info = ModelInfo(name="finevq-fast", version=f"{__version__}+heads.{version}")
 
     def _assess(self, path: str) -> Assessment:
-        return self.predict(path, measure(path, self.limits, deep=self.deep_features))
+        return self.predict(path, measure(path, self.limits, deep=self.deep_features, timeline_signals=self.heads.signal_names))
 
     def _prediction(self, frame_signals: list[dict[str, float]], motion_signals: dict[str, float] | None) -> Prediction:
         """Spatial penalties are judged per frame and averaged (VMAF-style pooling); motion ones once."""

@@ -1,4 +1,4 @@
-"""EfficientNet-Lite0 features. `deep_features` (numpy inference), `prepare` and `background`
+"""EfficientNet-Lite0 features. `deep_features` (ONNX Runtime inference), `prepare` and `background`
 are torch-free; the torch model in `network` is only imported on first use of its names."""
 
 from .architecture import FEATURE_NAMES

@@ -1,5 +1,5 @@
 """EfficientNet-Lite0's shape and the feature layout, shared by the torch model
-(`network.py`) and the numpy inference (`inference.py`) so the two cannot drift apart."""
+(`network.py`) and the ONNX Runtime inference (`inference.py`) so the two cannot drift apart."""
 
 BN_EPS = 1e-3
 

@@ -1,8 +1,8 @@
 """Deep features beside the decode: a thread loads the network while the decoder runs, then
 describes each crop as soon as it is handed over, so by the time the last frame is
-decoded little more than the last crop's forward pass is left. The arithmetic is numpy
-(`inference.py`), whose heavy loops release the GIL, so it uses the core the decoder
-leaves idle instead of queueing behind it."""
+decoded little more than the last crop's forward pass is left. ONNX Runtime
+(`inference.py`) releases the GIL while it computes, so the network uses the core the
+decoder leaves idle instead of queueing behind it."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ class BackgroundFeatures:
     """Hand crops over with `add`, in order, then call `mean` once (or `cancel` on failure).
 
     Each crop goes through the network alone; its row has the same bits as in a batch
-    (`inference.py` computes every image independently, one BLAS thread), so the mean equals
+    (`inference.py` runs one fixed thread, and each image's arithmetic is its own), so the mean equals
     that of `deep_features(crops)`.
     """
 

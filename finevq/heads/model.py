@@ -113,6 +113,11 @@ class Heads:
     baseline_penalty: float = 6.0
     notes: str = ""
 
+    @property
+    def signal_names(self) -> frozenset[str]:
+        """The signals these heads read: all a measurement made only for them needs."""
+        return frozenset(det.signal for det in self.detectors)
+
     def type_penalties(self, signals: Mapping[str, float]) -> dict[str, float]:
         """Per distortion type, the strongest evidence among its detectors (types may have several)."""
         found: dict[str, float] = {}

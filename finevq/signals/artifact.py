@@ -10,9 +10,12 @@ frequency against the rest), so the amount of texture in the picture largely can
 from __future__ import annotations
 
 import functools
+from collections.abc import Collection
 
 import cv2
 import numpy as np
+
+from . import read
 
 #: Coding-grid periods of 8 and 16 px are folded into one 16-phase profile.
 _GRID = 16
@@ -45,18 +48,26 @@ _TILE = 256
 _LATTICE_PEAK = 10.0
 
 
-def measure(rgb: np.ndarray, gray: np.ndarray) -> dict[str, float]:
-    dx = cv2.min(cv2.absdiff(gray[:, 1:], gray[:, :-1]), _STEP_CLIP)
-    dy = cv2.min(cv2.absdiff(gray[1:], gray[:-1]), _STEP_CLIP)
-    blockiness, phase = _blockiness(dx, dy)
-    return {
-        "artifact_blockiness": blockiness,
-        "artifact_compression": _stepped_block_share(dx, dy, phase),
-        "artifact_ringing": _ringing(gray),
-        "artifact_banding": _posterised_share(gray),
-        "artifact_code_gaps": _code_gaps(rgb),
-        "artifact_moire": _moire(gray),
-    }
+def measure(rgb: np.ndarray, gray: np.ndarray, wanted: Collection[str] | None = None) -> dict[str, float]:
+    @functools.cache
+    def steps() -> tuple[np.ndarray, np.ndarray]:
+        return cv2.min(cv2.absdiff(gray[:, 1:], gray[:, :-1]), _STEP_CLIP), cv2.min(cv2.absdiff(gray[1:], gray[:-1]), _STEP_CLIP)
+
+    @functools.cache
+    def grid() -> tuple[float, tuple[int, int]]:
+        return _blockiness(*steps())
+
+    return read(
+        {
+            "artifact_blockiness": lambda: grid()[0],
+            "artifact_compression": lambda: _stepped_block_share(*steps(), grid()[1]),
+            "artifact_ringing": lambda: _ringing(gray),
+            "artifact_banding": lambda: _posterised_share(gray),
+            "artifact_code_gaps": lambda: _code_gaps(rgb),
+            "artifact_moire": lambda: _moire(gray),
+        },
+        wanted,
+    )
 
 
 def _grid_profile(diff: np.ndarray, axis: int) -> tuple[float, int]:

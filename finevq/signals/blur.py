@@ -18,10 +18,14 @@ Frames without structure (a flat fade) give no evidence of blur and read as shar
 
 from __future__ import annotations
 
+import functools
 import math
+from collections.abc import Collection
 
 import cv2
 import numpy as np
+
+from . import read
 
 #: Smoothing scales (in half-resolution pixels) of the two gradients compared at each edge.
 _SIGMA_FINE, _SIGMA_COARSE = 1.0, 2.0
@@ -47,18 +51,28 @@ _REBLUR_STRIDE = 6
 _TAN_22_5 = math.tan(math.pi / 8)
 
 
-def measure(rgb: np.ndarray, gray: np.ndarray) -> dict[str, float]:
+def measure(rgb: np.ndarray, gray: np.ndarray, wanted: Collection[str] | None = None) -> dict[str, float]:
     del rgb  # blur is a luma phenomenon; colour adds cost, not evidence
-    half = _downscale(gray)
-    quarter = _downscale(half)
-    width, anisotropy = _edge_spread(half, quarter, short_side=min(gray.shape))
-    return {
-        "blur_reblur": _reblur(gray),
-        "blur_fine_coarse": _octave_ratio(gray, quarter),
-        "blur_edge_width": width,
-        "blur_anisotropy": anisotropy,
-        "blur_upscale_residue": _upscale_residue(gray),
-    }
+
+    @functools.cache
+    def scales() -> tuple[np.ndarray, np.ndarray]:
+        half = _downscale(gray)
+        return half, _downscale(half)
+
+    @functools.cache
+    def spread() -> tuple[float, float]:
+        return _edge_spread(*scales(), short_side=min(gray.shape))
+
+    return read(
+        {
+            "blur_reblur": lambda: _reblur(gray),
+            "blur_fine_coarse": lambda: _octave_ratio(gray, scales()[1]),
+            "blur_edge_width": lambda: spread()[0],
+            "blur_anisotropy": lambda: spread()[1],
+            "blur_upscale_residue": lambda: _upscale_residue(gray),
+        },
+        wanted,
+    )
 
 
 def _downscale(img: np.ndarray) -> np.ndarray:

@@ -8,10 +8,14 @@ range lies, these only measure.
 
 from __future__ import annotations
 
+import functools
 import math
+from collections.abc import Collection
 
 import cv2
 import numpy as np
+
+from . import read
 
 #: Subsample stride aims at this many lines on the short side.
 _LINES = 180
@@ -24,17 +28,23 @@ _BLACK, _WHITE = 16, 235
 #: Grey-edge colour constancy: pre-smoothing (px at the colour signals' working size) that
 #: keeps noise from posing as edges.
 _EDGE_SIGMA = 1.0
+_SATURATION_SIGNALS = ("color_saturation", "color_saturated_share")
+_EXPOSURE_SIGNALS = (
+    "color_luma_mean", "color_luma_p5", "color_luma_p50", "color_luma_p95",
+    "color_clip_dark", "color_clip_bright", "color_contrast_rms", "color_contrast_span",
+)
 
 
-def measure(rgb: np.ndarray, gray: np.ndarray) -> dict[str, float]:
+def measure(rgb: np.ndarray, gray: np.ndarray, wanted: Collection[str] | None = None) -> dict[str, float]:
     stride = max(1, round(min(gray.shape) / _LINES))
     small = np.ascontiguousarray(rgb[::stride, ::stride])
-    luma = gray[::stride, ::stride]
-    out = {"color_colorfulness": _colorfulness(small)}
-    out.update(_saturation(small))
-    out.update(_exposure(luma))
-    out["color_cast"] = _cast(small)
-    return out
+    saturation = functools.cache(lambda: _saturation(small))
+    exposure = functools.cache(lambda: _exposure(gray[::stride, ::stride]))
+    readers = {"color_colorfulness": lambda: _colorfulness(small)}
+    readers.update({name: (lambda name=name: saturation()[name]) for name in _SATURATION_SIGNALS})
+    readers.update({name: (lambda name=name: exposure()[name]) for name in _EXPOSURE_SIGNALS})
+    readers["color_cast"] = lambda: _cast(small)
+    return read(readers, wanted)
 
 
 def _colorfulness(rgb: np.ndarray) -> float:

@@ -8,10 +8,14 @@ and stripes must run across the whole frame.
 
 from __future__ import annotations
 
+import functools
 import math
+from collections.abc import Collection
 
 import cv2
 import numpy as np
+
+from . import read
 
 #: Immerkaer's operator, the difference of two Laplacians, is the outer product of two
 #: second differences; it is blind to planes and ramps.
@@ -29,15 +33,21 @@ _RING = np.array([[1, 1, 1], [1, 0, 1], [1, 1, 1]], np.uint8)
 _STRIPS = 8
 
 
-def measure(rgb: np.ndarray, gray: np.ndarray) -> dict[str, float]:
+def measure(rgb: np.ndarray, gray: np.ndarray, wanted: Collection[str] | None = None) -> dict[str, float]:
     del rgb  # grain in the colour channels shows in luma too, at a known fraction
-    prominence = _prominence(gray)
-    impulses = cv2.compare(prominence, _IMPULSE_JUMP, cv2.CMP_GE)
-    return {
-        "noise_sigma": _grain_sigma(gray, impulses),
-        "noise_pulse": cv2.countNonZero(impulses) / gray.size,
-        "noise_stripe": _stripe_amplitude(gray),
-    }
+
+    @functools.cache
+    def impulses() -> np.ndarray:
+        return cv2.compare(_prominence(gray), _IMPULSE_JUMP, cv2.CMP_GE)
+
+    return read(
+        {
+            "noise_sigma": lambda: _grain_sigma(gray, impulses()),
+            "noise_pulse": lambda: cv2.countNonZero(impulses()) / gray.size,
+            "noise_stripe": lambda: _stripe_amplitude(gray),
+        },
+        wanted,
+    )
 
 
 def _prominence(g: np.ndarray) -> np.ndarray:

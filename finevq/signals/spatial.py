@@ -15,6 +15,7 @@ checked against this table alone.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import cv2
@@ -195,8 +196,9 @@ SPATIAL_SIGNALS: dict[str, SignalSpec] = dict(
 )
 
 
-def spatial_signals(rgb: np.ndarray) -> dict[str, float]:
-    """All spatial signals of one RGB uint8 frame (H x W x 3, native resolution)."""
+def spatial_signals(rgb: np.ndarray, wanted: Collection[str] | None = None) -> dict[str, float]:
+    """The spatial signals of one RGB uint8 frame (H x W x 3, native resolution): all of
+    them, or those named in `wanted` (other names are ignored), reading only what they need."""
     rgb = np.asarray(rgb)
     if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8:
         raise ValueError(f"expected an H x W x 3 uint8 RGB frame, got {rgb.dtype} {rgb.shape}")
@@ -210,11 +212,11 @@ def spatial_signals(rgb: np.ndarray) -> dict[str, float]:
     picture_gray = native_gray if picture is native else _luma(picture)
 
     values: dict[str, float] = {}
-    values.update(blur.measure(picture, picture_gray))
-    values.update(color.measure(picture, picture_gray))
-    values.update(noise.measure(native, native_gray))
-    values.update(artifact.measure(native, native_gray))
-    return {name: float(values[name]) for name in SPATIAL_SIGNALS}
+    values.update(blur.measure(picture, picture_gray, wanted))
+    values.update(color.measure(picture, picture_gray, wanted))
+    values.update(noise.measure(native, native_gray, wanted))
+    values.update(artifact.measure(native, native_gray, wanted))
+    return {name: values[name] for name in SPATIAL_SIGNALS if name in values}
 
 
 def _luma(rgb: np.ndarray) -> np.ndarray:
