@@ -164,6 +164,32 @@ def test_learned_heads_round_trip_and_bound_far_out_inputs(trained):
     assert np.isfinite(wild).all() and (wild >= 0).all() and (wild <= 100).all()
 
 
+def test_temporal_networks_read_only_the_motion_path(trained):
+    """What a source looks like must not move its temporal score (a portrait copy of a clip
+    once lost 13 temporal points): spatial signals and deep features are not its inputs."""
+    from finevq.heads.learned import LearnedHeads
+    from finevq.signals.motion import MOTION_SIGNALS
+
+    _, _, model = trained
+    heads = LearnedHeads.load(model)
+    assert [str(own.dimension) for own in heads.own] == ["temporal"]
+    rng = np.random.default_rng(1)
+    signals = heads.center[: len(heads.signal_names)] + rng.normal(size=(3, len(heads.signal_names)))
+    deep = rng.normal(size=(3, heads.pca_mean.shape[0]))
+    spatial = np.array([n not in MOTION_SIGNALS for n in heads.signal_names])
+    looks_different = np.where(spatial, signals * 3 + 1, signals)
+    temporal = DIMENSIONS.index(Dimension.TEMPORAL)
+    before, after = heads.learned_scores(signals, deep), heads.learned_scores(looks_different, -deep)
+    assert np.array_equal(before[:, temporal], after[:, temporal])
+    assert not np.allclose(before[:, DIMENSIONS.index(Dimension.BLUR)], after[:, DIMENSIONS.index(Dimension.BLUR)])
+
+
+def test_train_refuses_an_unknown_own_inputs_dimension(bench):
+    root, _, _ = bench
+    result = runner.invoke(app, ["train", str(root / "set" / "labels.csv"), "-o", str(root / "nope"), "--own-inputs", "temporal,sound"])
+    assert result.exit_code == 2 and "sound" in result.output
+
+
 def test_shipped_overall_moves_towards_the_pooled_dimensions():
     import numpy as np
 

@@ -179,9 +179,18 @@ def test_shake_grows_with_jitter():
     reports = [analyse(pan(jitter=a)) for a in (0.0, 0.5, 1.0, 2.0, 4.0)]
     shake = [r.signals["shake_rms"] for r in reports]
     assert increasing(shake) and shake[0] < 0.001
-    assert abs(shake[-1] - 4.0 * math.sqrt(2) / W) < 0.3 * shake[-1]  # ~ the jitter RMS in widths
+    assert abs(shake[-1] - 4.0 * math.sqrt(2) / W) < 0.3 * shake[-1]  # ~ the jitter RMS in frame lengths
     assert "shake" in kinds(reports[-1]) and "shake" not in kinds(reports[0])
     assert all(r.signals["scene_cuts"] == 0 and r.signals["flicker_rms"] < 0.002 for r in reports)
+
+
+def test_a_portrait_copy_moves_as_much_as_its_clip():
+    """Motion is measured in frame lengths (the long side), not widths: turning a phone
+    must not make the same camera shake read 1.8x stronger."""
+    frames = pan(jitter=2.0)
+    upright, turned = analyse(frames), analyse([np.ascontiguousarray(np.rot90(f)) for f in frames])
+    for name in ("shake_rms", "global_speed"):
+        assert turned.signals[name] == pytest.approx(upright.signals[name], rel=0.1), name
 
 
 @pytest.mark.parametrize("waveform", ["sine", "random"])

@@ -22,6 +22,7 @@ from ..io import Limits, decode_frames, open_video, plan_sampling
 from ..io.decode import DecodeStats
 from ..io.probe import count_duration
 from ..schema import Assessment, DetectedDistortion, Event, ModelInfo, StallSummary, Timeline, VideoInfo, dimension_result
+from ..io.framing import picture_box
 from ..signals.motion import MotionAnalyzer, MotionReport
 from ..signals.spatial import at_most_lines, spatial_signals
 from ..taxonomy import DIMENSIONS, DISTORTION_DIMENSIONS, SEVERITY_LEVELS, Dimension, distortion, level_index
@@ -76,17 +77,21 @@ def measure(path: str, limits: Limits = Limits(), deep: bool = True, timeline_si
     same as when everything ran in turn.
 
     `timeline_signals` limits the per-second frames to the signals the timeline's heads
-    read (all when None)."""
+    read (all when None). Every frame the spatial path reads loses its letterbox or
+    pillarbox bars first (`io.framing`), the backbone's crop too."""
     from collections import deque
     from concurrent.futures import Future, ThreadPoolExecutor
 
     from ..backbone import BackgroundFeatures
 
-    def sampled(rgb: np.ndarray, slot: bool, second: bool, crop: bool) -> tuple[dict | None, dict | None, np.ndarray | None]:
+    def sampled(rgb: np.ndarray, slot: bool, second: bool, crop: bool) -> tuple[dict | None, dict | None, np.ndarray | None, tuple]:
+        box = picture_box(rgb)
+        rgb = np.ascontiguousarray(rgb[box[0] : box[1], box[2] : box[3]])
         return (
             spatial_signals(rgb) if slot else None,
             spatial_signals(at_most_lines(rgb, TIMELINE_LINES), timeline_signals) if second else None,
             prepare_frame(rgb) if crop else None,
+            box,
         )
 
     with open_video(path, limits) as source, ThreadPoolExecutor(1, "finevq-spatial") as helper, ThreadPoolExecutor(1, "finevq-motion") as mover:
@@ -104,14 +109,16 @@ def measure(path: str, limits: Limits = Limits(), deep: bool = True, timeline_si
             # most two in flight, so full-resolution frames cannot pile up in memory
             pending: deque[tuple[int, int | None, Future]] = deque()
             claimed: set[int] = set()  # seconds whose timeline frame is already on its way
+            boxes: list[tuple[int, int, int, int]] = []  # the picture inside any bars, per sampled frame
 
             def settle() -> None:
                 second, slot, result = pending.popleft()
-                signals, glance, crop = result.result()
+                signals, glance, crop, box = result.result()
                 if glance is not None:
                     second_signals[second] = glance
                 if slot is not None:
                     frame_signals[slot] = signals
+                    boxes.append(box)
                     if features:
                         features.add(crop)
 
@@ -141,6 +148,9 @@ def measure(path: str, limits: Limits = Limits(), deep: bool = True, timeline_si
                 features.cancel()
             raise
         notes = []
+        bars = _bars_note(boxes)
+        if bars:
+            notes.append(bars)
         if stats.damaged:
             notes.append(f"decode: {stats.damaged}; the frames before it were assessed")
         motion = analyzer.finish() if stats.frames >= MIN_MOTION_FRAMES else None
@@ -166,6 +176,17 @@ def measure(path: str, limits: Limits = Limits(), deep: bool = True, timeline_si
             deep=features.mean() if features else None,
             unmeasured=notes,
         )
+
+
+def _bars_note(boxes: list[tuple[int, int, int, int]]) -> str | None:
+    """Says which bars were left out, when most sampled frames had them."""
+    framed = [b for b in boxes if b[0] > 0 or b[2] > 0]
+    if len(framed) * 2 <= len(boxes):
+        return None
+    top, bottom, left, right = max(set(framed), key=framed.count)
+    kind = "letterbox" if top > 0 else "pillarbox"
+    inside = f"{right - left}x{bottom - top}"
+    return f"{kind} bars: the spatial signals read the {inside} picture inside them"
 
 
 def _spatial(type_name: str) -> bool:

@@ -10,6 +10,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
+from ..taxonomy import DISTORTION_DIMENSIONS
+
 err = Console(stderr=True)
 
 
@@ -60,6 +62,7 @@ def train_command(
     hidden: Annotated[int, typer.Option(min=1, help="hidden units of each network")] = 64,
     ensemble: Annotated[int, typer.Option(min=1, help="networks averaged")] = 5,
     seed: Annotated[int, typer.Option(help="random seed")] = 0,
+    own_inputs: Annotated[str, typer.Option(help="comma-separated dimensions whose networks read only their own signals ('' for none)")] = "temporal",
     version: Annotated[str | None, typer.Option(help="model version string (default: trained-<labels file stem>)", show_default=False)] = None,
     workers: Annotated[int | None, typer.Option("--workers", "-w", min=1, help="processes for measuring", show_default=False)] = None,
 ) -> None:
@@ -67,8 +70,13 @@ def train_command(
     from ..heads.train import TrainConfig
     from ..heads.training_report import train_and_report
 
+    own = tuple(d.strip() for d in own_inputs.split(",") if d.strip())
+    unknown = [d for d in own if d not in {str(x) for x in DISTORTION_DIMENSIONS}]
+    if unknown:
+        err.print(f"[red]error:[/] --own-inputs: {', '.join(unknown)} is not one of {', '.join(map(str, DISTORTION_DIMENSIONS))}")
+        raise typer.Exit(2)
     cache = ensure_cache(labels, features or default_cache(labels), workers)
-    config = TrainConfig(pca=pca, hidden=(hidden,), ensemble=ensemble, alpha=alpha, seed=seed)
+    config = TrainConfig(pca=pca, hidden=(hidden,), ensemble=ensemble, alpha=alpha, seed=seed, own_inputs=own)
     try:
         _, report = train_and_report(labels, cache, out, config, folds, version or f"trained-{labels.stem}")
     except ValueError as exc:

@@ -16,9 +16,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..taxonomy import DIMENSIONS, DISTORTION_DIMENSIONS, distortion, level_index
+from ..taxonomy import DIMENSIONS, DISTORTION_DIMENSIONS, Dimension, distortion, level_index
 from .features import matrices
-from .learned import OVERALL, LearnedHeads, Network, ship_scores
+from .learned import OVERALL, LearnedHeads, Network, OwnInputs, own_input_names, ship_scores
 from .model import Heads
 
 
@@ -33,6 +33,9 @@ class TrainConfig:
     alpha: float = 5.0
     max_iter: int = 600
     seed: int = 0
+    #: dimensions whose networks read only their own evidence (`learned.own_input_names`):
+    #: temporal's held-out SRCC rose from 0.63 to 0.82 on motion alone
+    own_inputs: tuple[str, ...] = ("temporal",)
 
 
 @dataclass
@@ -96,14 +99,36 @@ def fit(data: Dataset, monotone: Heads, config: TrainConfig = TrainConfig(), row
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         for k in range(config.ensemble):
-            common = dict(hidden_layer_sizes=config.hidden, alpha=config.alpha, max_iter=config.max_iter, random_state=config.seed + k,
-                          solver="lbfgs")
+            common = _network_options(config, k)
             heads.regressors.append(Network.from_sklearn(MLPRegressor(**common).fit(x, y), sigmoid=False))
             if t.shape[1] and 0 < t.sum() < t.size:
                 clf = MLPClassifier(**common).fit(x, t.astype(int) if t.shape[1] > 1 else t[:, 0].astype(int))
                 heads.classifiers.append(Network.from_sklearn(clf, sigmoid=True))
+        for name in config.own_inputs:
+            heads.own.append(_own_networks(heads, Dimension(name), x, y, data.type_names, t, config))
     heads.report = {"config": asdict(config), "clips": int(len(rows)), "sources": sorted(set(data.groups[rows]))}
     return heads
+
+
+def _network_options(config: TrainConfig, member: int) -> dict:
+    return dict(hidden_layer_sizes=config.hidden, alpha=config.alpha, max_iter=config.max_iter, random_state=config.seed + member, solver="lbfgs")
+
+
+def _own_networks(heads: LearnedHeads, dimension: Dimension, x: np.ndarray, y: np.ndarray, type_names: list[str], t: np.ndarray, config: TrainConfig) -> OwnInputs:
+    from sklearn.neural_network import MLPClassifier, MLPRegressor
+
+    wanted = set(own_input_names(dimension, heads.signal_names, heads.penalty_types()))
+    columns = np.array([j for j, n in enumerate(heads.input_names()) if n in wanted], dtype=np.intp)
+    types = [j for j, name in enumerate(type_names) if distortion(name).dimension is dimension]
+    own = OwnInputs(dimension, columns, types, [], [])
+    target, present = y[:, DIMENSIONS.index(dimension)], t[:, types]
+    for k in range(config.ensemble):
+        options = _network_options(config, k)
+        own.regressors.append(Network.from_sklearn(MLPRegressor(**options).fit(x[:, columns], target), sigmoid=False))
+        if types and 0 < present.sum() < present.size:
+            labels = present.astype(int) if len(types) > 1 else present[:, 0].astype(int)
+            own.classifiers.append(Network.from_sklearn(MLPClassifier(**options).fit(x[:, columns], labels), sigmoid=True))
+    return own
 
 
 def folds_of(groups: np.ndarray, k: int, seed: int = 0) -> list[np.ndarray]:

@@ -16,6 +16,7 @@ import cv2
 import numpy as np
 
 from ..errors import AssessmentError
+from .framing import picture_box
 from .probe import VideoSource
 from .sampling import SamplingPlan
 
@@ -106,6 +107,7 @@ def decode_frames(source: VideoSource, plan: SamplingPlan, stats: DecodeStats) -
     samples, seconds = _Targets(plan.sample_times), _Targets(plan.second_times)
     start: float | None = None
     previous_time: float | None = None
+    bars: tuple[slice, slice] | None = None  # the first frame's picture inside letterbox/pillarbox bars
     try:
         for frame in source.container.decode(stream):
             if frame.time is None:
@@ -125,7 +127,13 @@ def decode_frames(source: VideoSource, plan: SamplingPlan, stats: DecodeStats) -
             rgb = None
             if sample or second:
                 rgb = _rotate(frame.to_ndarray(format="rgb24"), stats.rotation)
-            luma = _rotate(_small(_plane_luma(frame)), stats.rotation)
+            plane = _plane_luma(frame)
+            if bars is None:
+                # bars are fixed for a video; found once, on the first frame, so the motion
+                # path's frames keep one size (black bars had diluted motion and hidden grain)
+                top, bottom, left, right = picture_box(plane)
+                bars = (slice(top, bottom), slice(left, right))
+            luma = _rotate(_small(plane[bars]), stats.rotation)
             yield DecodedFrame(
                 index=stats.frames,
                 time=t,

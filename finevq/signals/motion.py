@@ -81,7 +81,7 @@ MOTION_SIGNALS: dict[str, str] = {
     "duration": "context: seconds covered by the frames (last frame shown for one median interval).",
     "motion_mean": "context: mean absolute luma difference (0-255) of consecutive frames with any "
     "global brightness change undone, outside scene cuts and freezes; how much the content moves.",
-    "global_speed": "context: camera (global) motion in frame widths per second, the median of "
+    "global_speed": "context: camera (global) motion in frame lengths (the long side) per second, the median of "
     "phase correlations over 3x3 tiles (a moving subject is outvoted); intended pans score high "
     "here and not in shake_rms.",
     "scene_cuts": "context: number of hard cuts (aligned block correlation collapses for one frame "
@@ -103,8 +103,9 @@ MOTION_SIGNALS: dict[str, str] = {
     "frame difference, sum|diff - local mean| / sum(local mean); steady motion reads 0, "
     "still frames alternating with double steps read 1.",
     "shake_rms": "shaking, higher is worse: RMS of the camera trajectory minus its smooth part "
-    "(a local quadratic over 0.5 s), in frame widths; a smooth or accelerating pan reads ~0, "
-    "random per-frame jitter of r px RMS per axis reads ~r*sqrt(2)/width.",
+    "(a local quadratic over 0.5 s), in frame lengths (the long side, so a portrait copy of a "
+    "clip reads as the clip); a smooth or accelerating pan reads ~0, random per-frame jitter "
+    "of r px RMS per axis reads ~r*sqrt(2)/length.",
     "flicker_rms": "flickering, higher is worse: RMS of the global log-brightness after removing "
     "its 1 s running median, i.e. the relative amplitude of fast brightness oscillation "
     "(~a/sqrt(2) for a sinusoidal gain 1 + a sin).",
@@ -175,7 +176,7 @@ class MotionAnalyzer:
 
     def finish(self) -> MotionReport:
         return _report(np.asarray(self._pts), {k: np.asarray(v) for k, v in self._series.items()},
-                       self._fps, self._shape[1] if self._shape else 1)
+                       self._fps, max(self._shape) if self._shape else 1)
 
     def _start(self, shape: tuple[int, int]) -> None:
         h, w = shape
@@ -295,12 +296,12 @@ class _Pairs:
     scope: np.ndarray = field(init=False)  # moving content outside stalls: where lagging is judged
     jerk: np.ndarray = field(init=False)  # |diff - local mean diff|
     pace: np.ndarray = field(init=False)  # local mean diff
-    shake: np.ndarray = field(init=False)  # squared trajectory residual (widths), NaN where unsampled
+    shake: np.ndarray = field(init=False)  # squared trajectory residual (lengths), NaN where unsampled
     flicker: np.ndarray = field(init=False)  # high-passed log brightness
     swing: np.ndarray = field(init=False)  # a brightness step reversing the previous one
 
 
-def _report(pts: np.ndarray, series: dict[str, np.ndarray], fps: float, width: int) -> MotionReport:
+def _report(pts: np.ndarray, series: dict[str, np.ndarray], fps: float, length: int) -> MotionReport:
     """Classify the pairs (cut, repeat, gap, freeze, stall), then pool them per video and per second."""
     if pts.size < 2:
         duration = pts.size / fps
@@ -310,7 +311,7 @@ def _report(pts: np.ndarray, series: dict[str, np.ndarray], fps: float, width: i
     step = _frame_step(dt, fps)
     dt = np.where(dt > 0, dt, step)  # repeated or reordered timestamps
     p = _Pairs(end=np.cumsum(dt), dt=dt, **series)
-    p.dx, p.dy = p.dx / width, p.dy / width
+    p.dx, p.dy = p.dx / length, p.dy / length
     context = max(1, round(CONTEXT_SECONDS / step))
     neighbourhood = _running_median(p.dissimilarity, 2 * context + 1)
     p.cut = (p.dissimilarity > CUT_DISSIMILARITY) & (p.dissimilarity > neighbourhood + CUT_JUMP)
