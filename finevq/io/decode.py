@@ -31,7 +31,7 @@ _LUMA_FIRST = ("yuv", "yuvj", "nv12", "nv21", "nv16", "nv24", "p010", "p016", "g
 class DecodedFrame:
     index: int
     time: float
-    luma: np.ndarray  # uint8, small, display orientation
+    luma: np.ndarray  # uint8, small, display orientation, inside any letterbox/pillarbox bars
     rgb: np.ndarray | None = None  # uint8 HxWx3 full resolution, only for planned frames
     sample_slot: int | None = None  # which of the uniformly sampled frames this is
 
