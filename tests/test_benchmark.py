@@ -173,6 +173,7 @@ def test_temporal_networks_read_only_the_motion_path(trained):
     _, _, model = trained
     heads = LearnedHeads.load(model)
     assert [str(own.dimension) for own in heads.own] == ["temporal"]
+    assert "duration" not in heads.signal_names  # measured, but not evidence (NOT_EVIDENCE)
     rng = np.random.default_rng(1)
     signals = heads.center[: len(heads.signal_names)] + rng.normal(size=(3, len(heads.signal_names)))
     deep = rng.normal(size=(3, heads.pca_mean.shape[0]))

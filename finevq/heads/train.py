@@ -22,6 +22,12 @@ from .learned import OVERALL, LearnedHeads, Network, OwnInputs, own_input_names,
 from .model import Heads
 
 
+#: Measured, but not evidence of quality, so never a network input: how long a clip is. The
+#: benchmark's clips all last 3 s except those whose stalls lengthen them, and networks given
+#: the length learned "longer means stalled" (a clean 4 s clip read stalling at 59%).
+NOT_EVIDENCE = frozenset({"duration"})
+
+
 @dataclass(frozen=True)
 class TrainConfig:
     #: deep-feature principal components kept (0: signals and penalties only)
@@ -62,6 +68,8 @@ def load_dataset(labels: pd.DataFrame, cache: pd.DataFrame) -> tuple[Dataset, li
     usable = labels[labels["video"].isin(set(cache["video"]) - set(failed))].reset_index(drop=True)
     dropped = [f"{v}: {failed.get(v, 'not in the features cache')}" for v in labels["video"] if v not in set(usable["video"])]
     signals, deep, names = matrices(cache, usable["video"])
+    keep = [i for i, n in enumerate(names) if n not in NOT_EVIDENCE]
+    signals, names = signals[:, keep], [names[i] for i in keep]
     groups = (usable["source"] if "source" in usable else usable["video"].map(source_of)).astype(str).to_numpy()
     scores = usable[[str(d) for d in DIMENSIONS]].to_numpy(float)
     cells = usable["distortions"].fillna("") if "distortions" in usable else pd.Series([""] * len(usable))
