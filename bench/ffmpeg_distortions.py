@@ -12,15 +12,13 @@ Needs Debian's ffmpeg. Results: bench/results/ffmpeg_distortions.{json,md}.
 
 from __future__ import annotations
 
-import argparse
 import json
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-RESULTS = Path(__file__).resolve().parent / "results"
-SOURCES = Path(__file__).resolve().parents[2] / "shared" / "data" / "sources"
+from real_clips import RESULTS, clips_and_assessor, falls, ffmpeg
+
 CLIPS = ("bigbuckbunny.mp4", "kinetics_e4dv6ZsFzHE_000243_000253.mp4")
 WIDTH, HEIGHT, SECONDS = 640, 360, 4
 
@@ -57,9 +55,6 @@ CASES: dict[str, list[tuple[str, str, tuple]]] = {
 }
 
 
-def ffmpeg(*args: str) -> None:
-    subprocess.run(["ffmpeg", "-y", "-v", "error", *args], check=True)
-
 
 #: Encoders as distortions: the option their strength sets.
 ENCODERS = {"mpeg4": lambda s: ["-b:v", f"{s}k"], "mjpeg": lambda s: ["-q:v", str(s)]}
@@ -74,22 +69,12 @@ def distorted(clean: Path, how: str, strength, target: Path) -> Path:
     return target
 
 
-def falls(scores: list[float]) -> bool:
-    return all(b <= a + 1.0 for a, b in zip(scores, scores[1:])) and scores[-1] <= scores[0] - 10.0
-
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sources", type=Path, default=SOURCES)
-    parser.add_argument("--model", default="fast")
-    args = parser.parse_args()
-    clips = [args.sources / c for c in CLIPS if (args.sources / c).exists()]
-    if not clips:
-        print(f"skipped: none of {', '.join(CLIPS)} in {args.sources}")
+    found = clips_and_assessor(__doc__, CLIPS)
+    if found is None:
         return
-    from finevq.assessors import create_assessor
-
-    assessor = create_assessor(args.model)
+    model, clips, assessor = found
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
@@ -117,7 +102,7 @@ def main() -> None:
     lines = [
         "# Distortions made by FFmpeg, not by finevq's generator",
         "",
-        f"{len(clips)} clean clips x {n // len(clips)} cases, clean then three strengths (model: {args.model}).",
+        f"{len(clips)} clean clips x {n // len(clips)} cases, clean then three strengths (model: {model}).",
         f"The dimension's score falls on {sum(r['falls'] for r in rows)}/{n}, overall on {sum(r['overall_falls'] for r in rows)}/{n}; "
         f"the strongest level names the right dimension on {sum(r['named_right'] for r in rows)}/{n}.",
         "",

@@ -19,16 +19,14 @@ Results: bench/results/real_world.{json,md}.
 
 from __future__ import annotations
 
-import argparse
 import json
-import os
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-RESULTS = Path(__file__).resolve().parent / "results"
-SOURCES = Path(__file__).resolve().parents[2] / "shared" / "data" / "sources"
+from real_clips import RESULTS, clips_and_assessor, falls, ffmpeg
+
 CLIPS = ("cockatoo.mp4", "bigbuckbunny.mp4", "kinetics_HyZMiWeJyMw_000072_000082.mp4", "ugc_Exa3-original.mp4")
 SECONDS, MAX_LINES = 4, 720
 DIMENSIONS = ("color", "noise", "artifact", "blur", "temporal", "overall")
@@ -53,10 +51,6 @@ SAME_PICTURE = {
 X264_CLEAN = ["-c:v", "libx264", "-crf", "16", "-pix_fmt", "yuv420p"]
 
 
-def ffmpeg(*args: str) -> None:
-    # SVT_LOG=1: SVT-AV1 prints its banner past FFmpeg's log level unless told errors only
-    subprocess.run(["ffmpeg", "-y", "-v", "error", *args], check=True, env={**os.environ, "SVT_LOG": "1"})
-
 
 def has_encoder(name: str) -> bool:
     listing = subprocess.run(["ffmpeg", "-hide_banner", "-encoders"], capture_output=True, text=True).stdout
@@ -70,9 +64,6 @@ def frame_size(path: Path) -> tuple[int, int]:
     return int(width), int(height)
 
 
-def falls(scores: list[float]) -> bool:
-    return all(b <= a + 1.0 for a, b in zip(scores, scores[1:])) and scores[-1] <= scores[0] - 10.0
-
 
 def scores_of(result) -> dict[str, float]:
     if not result.ok:
@@ -81,17 +72,10 @@ def scores_of(result) -> dict[str, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sources", type=Path, default=SOURCES)
-    parser.add_argument("--model", default="fast")
-    args = parser.parse_args()
-    clips = [args.sources / c for c in CLIPS if (args.sources / c).exists()]
-    if not clips:
-        print(f"skipped: none of {', '.join(CLIPS)} in {args.sources}")
+    found = clips_and_assessor(__doc__, CLIPS)
+    if found is None:
         return
-    from finevq.assessors import create_assessor
-
-    assessor = create_assessor(args.model)
+    model, clips, assessor = found
     codecs = {case: spec for case, spec in CODECS.items() if has_encoder(spec[0])}
     codec_rows, same_rows = [], []
     with tempfile.TemporaryDirectory() as tmp:
@@ -135,7 +119,7 @@ def main() -> None:
     lines = [
         "# Real-world conditions finevq's generator does not make",
         "",
-        f"{len(clips)} clean clips (model: {args.model}). Modern codecs: overall falls on "
+        f"{len(clips)} clean clips (model: {model}). Modern codecs: overall falls on "
         f"{sum(r['overall_falls'] for r in codec_rows)}/{n}, the lower of artifact and blur on "
         f"{sum(r['artifact_or_blur_falls'] for r in codec_rows)}/{n}. Same picture: every dimension within "
         f"{SAME_TOLERANCE:.0f} points on {sum(r['same'] for r in same_rows)}/{m}.",
