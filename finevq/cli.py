@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help="Fine-grained video quality assessment.")
+_app = typer.Typer(add_completion=False, no_args_is_help=True, help="Fine-grained video quality assessment.")
 err = Console(stderr=True)
 
 
@@ -20,7 +20,7 @@ class OutputFormat(str, Enum):
     jsonl = "jsonl"
 
 
-@app.command()
+@_app.command()
 def assess(
     videos: Annotated[list[str], typer.Argument(help="video files, folders, CSV/JSONL manifests (a 'video' or 'path' column), or - for stdin", show_default=False)],
     format: Annotated[OutputFormat | None, typer.Option("--format", "-f", help="plain files: table (default), json (one array) or jsonl")] = None,
@@ -85,7 +85,7 @@ def assess(
         raise typer.Exit(1)
 
 
-@app.command()
+@_app.command()
 def summarize(
     results: Annotated[Path, typer.Argument(help="a batch output: .parquet, .jsonl or a folder of Parquet parts", show_default=False)],
     worst: Annotated[int, typer.Option(min=0, help="how many of the worst videos to list")] = 10,
@@ -103,7 +103,7 @@ def summarize(
     Console().print(summary_of(frame, worst))
 
 
-@app.command()
+@_app.command()
 def schema() -> None:
     """Print the JSON Schema of the result."""
     from .schema import json_schema
@@ -111,7 +111,7 @@ def schema() -> None:
     print(json_schema())
 
 
-@app.command()
+@_app.command()
 def demo(
     directory: Annotated[Path, typer.Option("--dir", help="where to write the example clips")] = Path("finevq-demo"),
 ) -> None:
@@ -131,43 +131,60 @@ def demo(
         console.print(assessment_panel(assessor.assess(path)))
 
 
+#: Commands defined in this module: running one of them imports none of the other subsystems.
+_OWN_COMMANDS = {"assess", "summarize", "schema", "demo"}
+_mounted = False
+
+
 def _mount() -> None:
     """Commands of the other subsystems; each module keeps its own options and help."""
+    global _mounted
+    if _mounted:
+        return
+    _mounted = True
     from .instruct.cli import ask_command, evaluate_text_command, instruct_command
 
-    app.command("instruct")(instruct_command)
-    app.command("ask")(ask_command)
-    app.command("evaluate-text")(evaluate_text_command)
+    _app.command("instruct")(instruct_command)
+    _app.command("ask")(ask_command)
+    _app.command("evaluate-text")(evaluate_text_command)
 
     from .commands.synth import synth_command
 
-    app.command("synth")(synth_command)
+    _app.command("synth")(synth_command)
 
     from .commands.training import features_command, train_command
 
-    app.command("features")(features_command)
-    app.command("train")(train_command)
+    _app.command("features")(features_command)
+    _app.command("train")(train_command)
 
     from .commands.evaluate import evaluate_command
 
-    app.command("evaluate")(evaluate_command)
+    _app.command("evaluate")(evaluate_command)
 
     from .lmm.cli import app as lmm_app
     from .serve.cli import report_command, serve_command
     from .study.cli import app as study_app
 
-    app.command("serve")(serve_command)
-    app.command("report")(report_command)
+    _app.command("serve")(serve_command)
+    _app.command("report")(report_command)
 
-    app.add_typer(study_app, name="study", help="Collect fine-grained human ratings and turn them into MOS.")
-    app.add_typer(lmm_app, name="lmm", help="The LMM assessor: compose, train, merge (needs the 'lmm' extra).")
+    _app.add_typer(study_app, name="study", help="Collect fine-grained human ratings and turn them into MOS.")
+    _app.add_typer(lmm_app, name="lmm", help="The LMM assessor: compose, train, merge (needs the 'lmm' extra).")
 
 
-_mount()
+def __getattr__(name: str):
+    """`finevq.cli.app`: the whole command tree, as tests and embedding code expect it."""
+    if name == "app":
+        _mount()
+        return _app
+    raise AttributeError(name)
 
 
 def main() -> None:
-    app()
+    command = next((arg for arg in sys.argv[1:] if not arg.startswith("-")), None)
+    if command not in _OWN_COMMANDS:
+        _mount()
+    _app()
 
 
 if __name__ == "__main__":

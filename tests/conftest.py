@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import atexit
+import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import av
@@ -9,6 +13,12 @@ import numpy as np
 import pytest
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+# The backbone's graph cache goes to a directory of the test run's own (the child processes
+# that tests start inherit it), never to the user's ~/.cache.
+if "FINEVQ_CACHE_DIR" not in os.environ:
+    os.environ["FINEVQ_CACHE_DIR"] = tempfile.mkdtemp(prefix="finevq-test-cache-")
+    atexit.register(shutil.rmtree, os.environ["FINEVQ_CACHE_DIR"], True)
 
 
 def encode(path: Path, frames, fps: float = 24, *, codec: str = "libx264", pix_fmt: str = "yuv420p",

