@@ -139,6 +139,27 @@ def test_lagging_grows_with_repeated_frames():
     assert "drop" in kinds(reports[-1])
 
 
+def test_a_picture_shown_twice_at_60_fps_is_30_fps_not_lagging(clean):
+    doubled = analyse([f for f in CLEAN for _ in range(2)], fps=2 * FPS)
+    s = doubled.signals
+    assert s["repeat_ratio"] == 0 and s["fps_deficit"] < 0.05
+    assert s["jerkiness"] < 0.02 + clean.signals["jerkiness"]
+    assert not {"freeze", "drop", "stall"} & set(kinds(doubled))
+    native = analyse([view(40 + 1.0 * t, 40 + 0.3 * t) for t in range(2 * N)], fps=2 * FPS)
+    assert native.signals["repeat_ratio"] == native.signals["fps_deficit"] == 0 and native.signals["jerkiness"] < 0.02
+    # A picture shown four times at 60 fps is 15 fps: as laggy as every 2nd frame repeated at 30.
+    quadrupled = analyse([f for f in CLEAN[::2] for _ in range(4)], fps=2 * FPS)
+    halved = analyse(pan(repeat_every=2))
+    for key in ("repeat_ratio", "fps_deficit"):
+        assert abs(quadrupled.signals[key] - halved.signals[key]) < 0.05, key
+    assert quadrupled.signals["jerkiness"] > 0.5 * halved.signals["jerkiness"] > 0.2
+    # 24 fps film in 60 fps (pictures shown 3, 2, 3, 2 ... times) is as smooth as the film.
+    film = [view(40 + 2.5 * i, 40 + 0.75 * i) for i in range(96)]
+    shown = analyse([f for i, f in enumerate(film) for _ in range(3 if i % 2 == 0 else 2)], fps=2 * FPS)
+    assert shown.signals["repeat_ratio"] == 0 and shown.signals["fps_deficit"] == 0 and shown.signals["jerkiness"] < 0.05
+    assert not {"freeze", "drop", "stall"} & set(kinds(shown))
+
+
 def test_timestamp_gaps_are_dropped_frames():
     def dropped(n_gaps: int):
         keep = np.ones(N, bool)

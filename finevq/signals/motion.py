@@ -51,6 +51,14 @@ NOMINAL_SHARE = 0.2
 NOMINAL_TOLERANCE = 0.25
 #: A timestamp step above this many frame steps means frames were dropped.
 GAP_FACTOR = 1.5
+#: Above about twice this rate (50/60/120 fps files), showing each picture k times looks
+#: as smooth as the lower rate: a 30 fps camera in a 60 fps file is not lagging. There
+#: `fold` = max(round(rate / PERCEIVED_FPS), the stream's steady cadence when that still
+#: shows at least SMOOTH_FPS pictures a second, e.g. 2.5 for 24 fps film in 60 fps: 3),
+#: and only holds beyond the first fold - 1 of a picture count as stutter. Below it
+#: (fold 1) every repeat counts, as in the benchmark's lagging clips.
+PERCEIVED_FPS = 30.0
+SMOOTH_FPS = 20.0
 #: Camera motion that a quadratic over this window follows is intended (a pan); the rest is shake.
 SHAKE_WINDOW_SECONDS = 0.5
 #: Brightness changes slower than this running median are lighting or exposure, not flicker.
@@ -94,11 +102,13 @@ MOTION_SIGNALS: dict[str, str] = {
     "longest_stall": "stalling, higher is worse: seconds of the longest stall.",
     "stall_share": "stalling, higher is worse: stall_seconds / duration.",
     "repeat_ratio": "lagging, higher is worse: share of frame intervals in moving content that "
-    "repeat the previous frame in freezes shorter than a stall (every 2nd frame repeated: 0.5).",
+    "repeat the previous frame in freezes shorter than a stall (every 2nd frame repeated: 0.5); "
+    "above ~45 fps a picture's repeats within a steady cadence are not counted (PERCEIVED_FPS).",
     "drop_ratio": "lagging, higher is worse: estimated share of frames missing from timestamp "
     "gaps wider than 1.5 median frame intervals (VFR aware).",
     "fps_deficit": "lagging, higher is worse: 1 - effective / nominal frame rate in moving "
-    "content, where effective counts distinct frames; repeats and drops both lower it.",
+    "content, where effective counts distinct frames; repeats and drops both lower it. Above "
+    "~45 fps the nominal rate is taken as the rate / fold (PERCEIVED_FPS).",
     "jerkiness": "lagging (and shaking), higher is worse: frame-to-frame irregularity of the "
     "frame difference, sum|diff - local mean| / sum(local mean); steady motion reads 0, "
     "still frames alternating with double steps read 1.",
@@ -289,6 +299,8 @@ class _Pairs:
     noise: np.ndarray
     cut: np.ndarray = field(init=False)
     held: np.ndarray = field(init=False)  # the later frame repeats the earlier one
+    stutter: np.ndarray = field(init=False)  # held beyond the first fold - 1 repeats of a picture
+    fold: int = field(init=False)  # times a picture may be shown without stuttering (1 below ~45 fps)
     gap: np.ndarray = field(init=False)  # timestamps skip frames
     hold: np.ndarray = field(init=False)  # seconds the picture stood still during the pair
     frozen: np.ndarray = field(init=False)
@@ -318,6 +330,8 @@ def _report(pts: np.ndarray, series: dict[str, np.ndarray], fps: float, length: 
     p.held = (p.changed <= HELD_SHARE) & ~p.cut
     p.gap = p.dt > GAP_FACTOR * step
     p.hold = np.where(p.held | _settling(p), p.dt, np.where(p.gap, p.dt - step, 0.0))
+    p.fold = _fold(p, step)
+    p.stutter = _beyond_fold(p.held, p.fold)
     runs = _freeze_runs(p, context)
     p.scope = (((p.changed >= MOVING_SHARE) & ~p.held) | p.frozen) & ~p.cut & ~p.stalled
     p.jerk, p.pace = _jerk(p)
@@ -335,7 +349,7 @@ def _report(pts: np.ndarray, series: dict[str, np.ndarray], fps: float, length: 
     per_second = [_pool(p, slice(a, b), step) for a, b in zip(bounds[:-1], bounds[1:])]
 
     events = [MotionEvent("stall" if is_stall else "freeze", a, b) for a, b, n_held, is_stall in runs
-              if is_stall or n_held >= 2]  # a single repeated frame is stutter, counted in repeat_ratio
+              if is_stall or n_held >= p.fold + 1]  # one repeat (at the perceived rate) is stutter, counted in repeat_ratio
     events += [MotionEvent("scene_cut", float(e - d), float(e)) for e, d in zip(p.end[p.cut], p.dt[p.cut])]
     events += [MotionEvent("drop", float(e - d + step), float(e)) for e, d in zip(p.end[p.gap], p.dt[p.gap])]
     for kind, key, threshold in (("shake", "shake_rms", SHAKE_EVENT), ("flicker", "flicker_rms", FLICKER_EVENT),
@@ -354,7 +368,8 @@ def _freeze_runs(p: _Pairs, context: int) -> list[tuple[float, float, int, bool]
     timestamp gap) is a freeze only if the pairs right before and right after it move
     (>= MOVING_SHARE of thumbnail pixels changed) and so do at least a third of the pairs
     within CONTEXT_SECONDS on each side (a third, so that content lagging with every
-    other frame repeated still counts as moving). A still scene has no moving neighbours,
+    other frame repeated still counts as moving; a third of the perceived rate's
+    intervals above it). A still scene has no moving neighbours,
     only the odd keyframe refreshing its compression noise; a scene that comes to rest
     has no motion after it; a run at either end of the video lacks a neighbour. What
     remains is a sudden stop inside motion that then resumes.
@@ -366,8 +381,9 @@ def _freeze_runs(p: _Pairs, context: int) -> list[tuple[float, float, int, bool]
     moving = (p.changed >= MOVING_SHARE) & ~p.cut
     n_moving = _cumsum0(moving)
     lo, hi = np.maximum(first - context, 0), np.minimum(stop + context, n)
-    before = (first > 0) & moving[np.maximum(first - 1, 0)] & (3 * (n_moving[first] - n_moving[lo]) >= first - lo)
-    after = (stop < n) & moving[np.minimum(stop, n - 1)] & (3 * (n_moving[hi] - n_moving[stop]) >= hi - stop)
+    share = 3 * p.fold  # a third of the pairs at the perceived rate
+    before = (first > 0) & moving[np.maximum(first - 1, 0)] & (share * (n_moving[first] - n_moving[lo]) >= first - lo)
+    after = (stop < n) & moving[np.minimum(stop, n - 1)] & (share * (n_moving[hi] - n_moving[stop]) >= hi - stop)
     held_seconds, n_held = _cumsum0(p.hold), _cumsum0(p.held)
     frozen = before & after
     stall = frozen & (held_seconds[stop] - held_seconds[first] >= STALL_SECONDS - 1e-9)
@@ -377,6 +393,39 @@ def _freeze_runs(p: _Pairs, context: int) -> list[tuple[float, float, int, bool]
     p.stalled = inside & stall[run] if first.size else inside
     return [(float(p.end[a] - p.hold[a]), float(p.end[b - 1]), int(n_held[b] - n_held[a]), bool(s))
             for a, b, s in zip(first[frozen], stop[frozen], stall[frozen])]
+
+
+def _fold(p: _Pairs, step: float) -> int:
+    """How many times a picture may be shown without stuttering (see PERCEIVED_FPS)."""
+    rate = 1.0 / step
+    fold = max(1, round(rate / PERCEIVED_FPS))
+    if fold == 1:
+        return 1
+    # the cadence: frame intervals per distinct picture in moving content, counting the
+    # short holds (a picture shown for at most 1 / SMOOTH_FPS) that sit between moving pairs
+    moving = (p.changed >= MOVING_SHARE) & ~p.held & ~p.cut
+    longest = math.ceil(rate / SMOOTH_FPS - 0.05) - 1
+    active = np.concatenate([[0], p.held.astype(np.int8), [0]])
+    first, stop = np.flatnonzero(np.diff(active) == 1), np.flatnonzero(np.diff(active) == -1)
+    framed = (first > 0) & (stop < p.held.size) & (stop - first <= longest)
+    framed[framed] &= moving[first[framed] - 1] & moving[stop[framed]]
+    pictures = np.count_nonzero(moving)
+    if pictures == 0:
+        return fold
+    cadence = (pictures + int((stop - first)[framed].sum())) / pictures
+    if rate / cadence >= SMOOTH_FPS:
+        fold = max(fold, math.ceil(cadence - 0.05))
+    return fold
+
+
+def _beyond_fold(held: np.ndarray, fold: int) -> np.ndarray:
+    """Held pairs after the first fold - 1 of each run: a picture shown `fold` times at a
+    rate `fold` times the perceived one is a picture shown once, not a repeat."""
+    if fold == 1:
+        return held
+    index = np.arange(held.size)
+    run_start = np.maximum.accumulate(np.where(held, 0, index + 1))
+    return held & (index - run_start >= fold - 1)
 
 
 def _settling(p: _Pairs) -> np.ndarray:
@@ -396,12 +445,17 @@ def _cumsum0(x: np.ndarray) -> np.ndarray:
 
 def _jerk(p: _Pairs) -> tuple[np.ndarray, np.ndarray]:
     """Deviation of each frame difference from its local mean, and that mean; cuts and
-    stalls are bridged by interpolation so that their edges do not read as jerks."""
+    stalls are bridged by interpolation so that their edges do not read as jerks. A
+    picture's free repeats (`fold`) are left out (0 in both), so a picture shown twice at
+    60 fps moves as steadily as at 30."""
     keep = ~p.cut & ~p.stalled
     index = np.arange(p.diff.size)
     diff = np.interp(index, index[keep], p.diff[keep]) if keep.any() else p.diff
-    pace = _running_mean(diff, JERK_WINDOW)
-    return np.abs(diff - pace), pace
+    shown = ~(p.held & ~p.stutter)
+    jerk, pace = np.zeros_like(diff), np.zeros_like(diff)
+    pace[shown] = _running_mean(diff[shown], JERK_WINDOW)
+    jerk[shown] = np.abs(diff[shown] - pace[shown])
+    return jerk, pace
 
 
 def _shake(p: _Pairs, step: float) -> np.ndarray:
@@ -500,9 +554,9 @@ def _pool(p: _Pairs, part: slice, step: float) -> dict[str, float]:
         "scene_cuts": float(np.count_nonzero(cut)),
         "freeze_ratio": ratio(p.hold[part][p.frozen[part]].sum(), dt.sum()),
         "stall_seconds": float(p.hold[part][p.stalled[part]].sum()),
-        "repeat_ratio": ratio(np.count_nonzero(scope & held), np.count_nonzero(scope)),
+        "repeat_ratio": ratio(np.count_nonzero(scope & p.stutter[part]), np.count_nonzero(scope)),
         "drop_ratio": ratio(missing, dt.size + missing),
-        "fps_deficit": max(0.0, ratio(slots - np.count_nonzero(scope & ~held), slots)),
+        "fps_deficit": max(0.0, ratio(slots - p.fold * np.count_nonzero(scope & ~held), slots)),
         "jerkiness": ratio(p.jerk[part][scope].sum(), p.pace[part][scope].sum()),
         "shake_rms": float(np.sqrt(shake.mean())) if shake.size else 0.0,
         "flicker_rms": float(np.sqrt(np.mean(p.flicker[part][bright] ** 2))) if bright.any() else 0.0,
