@@ -32,9 +32,6 @@ FALLS_GAPS = {
     "compression_blur": "blur saturates from level 4 on at 480x270 (the levels are pixel-sized): 13 then 17",
 }
 IMPACT_GAPS = {"ringing": _RINGING}
-#: Clean clips the heads do not yet score as good in every respect.
-_CLEAN = "the clean clips score every dimension 81-92 and name no distortion, but overall 75-76: the overall network's own share reads the synthetic scene as only good"
-CLEAN_GAPS = {1.5: _CLEAN, 3.0: _CLEAN}
 
 
 #: A level may score this much above the one before it and still count as "not better": the
@@ -92,7 +89,7 @@ def test_strongest_level_names_the_right_dimension_and_type(results, name):
     assert found, f"no {entry.dimension} distortion reported for {name} level 5"
 
 
-@pytest.mark.parametrize("seconds", [pytest.param(t, marks=pytest.mark.xfail(reason=CLEAN_GAPS[t])) if t in CLEAN_GAPS else t for t in (1.5, 3.0)])
+@pytest.mark.parametrize("seconds", [1.5, 3.0])
 def test_clean_video_is_good(results, seconds):
     clean = next(series[0] for name, series in results.items() if _seconds(name) == seconds)
     assert clean.most_impactful is None, clean.description

@@ -229,3 +229,30 @@ def test_blend_share_ranks_first_and_then_lands_in_the_right_level():
     # a share that ranks clearly worse is not taken for its levels
     noisy = labels + rng.normal(0, 30, size=labels.shape)
     assert np.array_equal(choose_blend(data, noisy, labels - 25.0), np.zeros(len(DIMENSIONS)))
+
+
+def test_pool_share_keeps_overall_related_to_the_dimensions_as_the_labels_do():
+    """A network overall that ranks a little better but reads every clip far below its
+    dimensions is not taken: the labels never say 'every aspect good, overall poor'."""
+    import pandas as pd
+
+    from finevq.heads.train import Dataset, choose_pool_share
+    from finevq.pooling import pool_overall
+
+    rng = np.random.default_rng(1)
+    dims = np.full((300, 5), 88.0)  # one distorted dimension per clip, as in the benchmark
+    dims[np.arange(300), rng.integers(0, 5, 300)] = rng.uniform(10, 88, 300)
+    labels = np.column_stack([dims, pool_overall(dims, 90.0, 7.0)])
+    data = Dataset(
+        videos=[f"v{i}" for i in range(300)], groups=np.zeros(300), signals=np.zeros((300, 1)), deep=np.zeros((300, 0)),
+        signal_names=["s"], scores=labels, types=np.zeros((300, 0)), type_names=[], labels=pd.DataFrame(),
+    )
+    pool = {"clean": 90.0, "p": 7.0}
+    predicted_dims = dims + rng.normal(0, 2, size=dims.shape)
+    # the network's own overall ranks perfectly but sits 20 points low: SRCC alone would take
+    # it whole; the pooled dimensions must carry enough of overall to keep it within 5 points
+    low = np.column_stack([predicted_dims, labels[:, 5] - 20.0])
+    assert choose_pool_share(data, low, pool) == 0.8
+    # ranking right and sitting where the labels do, it is taken alone
+    right = np.column_stack([predicted_dims, labels[:, 5]])
+    assert choose_pool_share(data, right, pool) == 0.0
