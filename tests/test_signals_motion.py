@@ -130,6 +130,17 @@ def test_stalls_grow_with_freeze_length():
     assert all(r.signals["shake_rms"] < 0.002 for r in reports)
 
 
+def test_a_stall_in_a_slow_pan_is_found():
+    """0.6 px a frame changes few thumbnail pixels by more than the change threshold (~2%,
+    where 5% made content 'moving'), but the frame difference stands far above the noise."""
+    frames = [view(40 + 0.6 * t, 40) for t in list(range(30)) + [29] * 24 + list(range(30, 80))]
+    report = analyse(frames, fps=24.0)
+    assert report.stalls["count"] == 1 and abs(report.stalls["longest_seconds"] - 1.0) < 0.1
+    rng = np.random.default_rng(2)  # a still, noisy shot that freezes for a second is not called moving by its noise
+    still = [view(40, 40) + rng.normal(0, 3, (H, W)) for _ in range(30)]
+    assert analyse(still + still[-1:] * 24 + still, fps=24.0).stalls["count"] == 0
+
+
 def test_lagging_grows_with_repeated_frames():
     reports = [analyse(pan(repeat_every=k)) for k in (0, 5, 4, 3, 2)]
     for key in ("repeat_ratio", "fps_deficit", "jerkiness", "freeze_ratio"):

@@ -37,10 +37,20 @@ THUMB_FACTOR = 4
 #: A thumbnail pixel "changed" between frames when its luma moved by more than this (0-255).
 CHANGE_DELTA = 3
 #: A frame repeats its predecessor when at most this share of pixels changed; the slack
-#: lets a small overlay (a buffering spinner) turn while the picture is frozen.
+#: lets a small overlay (a buffering spinner) turn while the picture is frozen. And when
+#: the mean difference is at most HELD_DIFF grey levels: slow motion over smooth content
+#: changes few thumbnail pixels by more than CHANGE_DELTA (a procedural scene drifting at
+#: diff 1.5 read as a run of repeats, i.e. as stalled), while a repeat differs by ~0.
 HELD_SHARE = 0.01
-#: Content is moving when at least this share of pixels changed from the previous frame.
+HELD_DIFF = 0.5
+#: Content is moving when at least this share of thumbnail pixels changed from the previous
+#: frame, or when the frame difference is at least MOVING_DIFF grey levels and MOVING_SNR
+#: times the pair's temporal noise: a slow pan over soft texture (0.2 px a frame on the
+#: 192-px luma, diff 2.4) changes only ~4% of thumbnail pixels by more than CHANGE_DELTA,
+#: yet a stall in it is plain to see; noise alone reads diff ~1.1 x its sigma.
 MOVING_SHARE = 0.05
+MOVING_DIFF = 1.0
+MOVING_SNR = 3.0
 #: How far either side of a run of repeated frames we look to decide it froze moving content.
 CONTEXT_SECONDS = 0.5
 #: A freeze at least this long is a stall (VQA²'s stalling); shorter ones are stutter.
@@ -299,6 +309,7 @@ class _Pairs:
     noise: np.ndarray
     cut: np.ndarray = field(init=False)
     held: np.ndarray = field(init=False)  # the later frame repeats the earlier one
+    moving: np.ndarray = field(init=False)  # content moves (see MOVING_SHARE), not a cut or a repeat
     stutter: np.ndarray = field(init=False)  # held beyond the first fold - 1 repeats of a picture
     fold: int = field(init=False)  # times a picture may be shown without stuttering (1 below ~45 fps)
     gap: np.ndarray = field(init=False)  # timestamps skip frames
@@ -327,13 +338,14 @@ def _report(pts: np.ndarray, series: dict[str, np.ndarray], fps: float, length: 
     context = max(1, round(CONTEXT_SECONDS / step))
     neighbourhood = _running_median(p.dissimilarity, 2 * context + 1)
     p.cut = (p.dissimilarity > CUT_DISSIMILARITY) & (p.dissimilarity > neighbourhood + CUT_JUMP)
-    p.held = (p.changed <= HELD_SHARE) & ~p.cut
+    p.held = (p.changed <= HELD_SHARE) & (p.diff <= HELD_DIFF) & ~p.cut
+    p.moving = ((p.changed >= MOVING_SHARE) | ((p.diff >= MOVING_DIFF) & (p.diff >= MOVING_SNR * p.noise))) & ~p.held & ~p.cut
     p.gap = p.dt > GAP_FACTOR * step
     p.hold = np.where(p.held | _settling(p), p.dt, np.where(p.gap, p.dt - step, 0.0))
     p.fold = _fold(p, step)
     p.stutter = _beyond_fold(p.held, p.fold)
     runs = _freeze_runs(p, context)
-    p.scope = (((p.changed >= MOVING_SHARE) & ~p.held) | p.frozen) & ~p.cut & ~p.stalled
+    p.scope = (p.moving | p.frozen) & ~p.cut & ~p.stalled
     p.jerk, p.pace = _jerk(p)
     p.shake = _shake(p, step)
     p.flicker, p.swing = _flicker(p, step)
@@ -366,7 +378,7 @@ def _freeze_runs(p: _Pairs, context: int) -> list[tuple[float, float, int, bool]
 
     The rule: a run of pairs during which the picture stood still (repeated frames or a
     timestamp gap) is a freeze only if the pairs right before and right after it move
-    (>= MOVING_SHARE of thumbnail pixels changed) and so do at least a third of the pairs
+    (see MOVING_SHARE) and so do at least a third of the pairs
     within CONTEXT_SECONDS on each side (a third, so that content lagging with every
     other frame repeated still counts as moving; a third of the perceived rate's
     intervals above it). A still scene has no moving neighbours,
@@ -378,7 +390,7 @@ def _freeze_runs(p: _Pairs, context: int) -> list[tuple[float, float, int, bool]
     active = np.concatenate([[0], (p.hold > 0).astype(np.int8), [0]])
     edges = np.diff(active)
     first, stop = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)  # runs are pairs [first, stop)
-    moving = (p.changed >= MOVING_SHARE) & ~p.cut
+    moving = p.moving
     n_moving = _cumsum0(moving)
     lo, hi = np.maximum(first - context, 0), np.minimum(stop + context, n)
     share = 3 * p.fold  # a third of the pairs at the perceived rate
@@ -403,7 +415,7 @@ def _fold(p: _Pairs, step: float) -> int:
         return 1
     # the cadence: frame intervals per distinct picture in moving content, counting the
     # short holds (a picture shown for at most 1 / SMOOTH_FPS) that sit between moving pairs
-    moving = (p.changed >= MOVING_SHARE) & ~p.held & ~p.cut
+    moving = p.moving
     longest = math.ceil(rate / SMOOTH_FPS - 0.05) - 1
     active = np.concatenate([[0], p.held.astype(np.int8), [0]])
     first, stop = np.flatnonzero(np.diff(active) == 1), np.flatnonzero(np.diff(active) == -1)
@@ -431,7 +443,7 @@ def _beyond_fold(held: np.ndarray, fold: int) -> np.ndarray:
 def _settling(p: _Pairs) -> np.ndarray:
     """Pairs that change a little right next to a repeated frame: an encoder refining the
     first repeat of a picture, or a keyframe inside a freeze. They belong to the freeze."""
-    quiet = (p.changed < MOVING_SHARE) & ~p.held & ~p.cut
+    quiet = ~p.moving & ~p.held & ~p.cut
     beside = np.zeros_like(p.held)
     beside[1:] |= p.held[:-1]
     beside[:-1] |= p.held[1:]
