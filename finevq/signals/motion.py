@@ -554,6 +554,7 @@ def _pool(p: _Pairs, part: slice, step: float) -> dict[str, float]:
         return float(num / den) if den > 0 else 0.0
 
     dt, cut, held, scope = p.dt[part], p.cut[part], p.held[part], p.scope[part]
+    free = held & ~p.stutter[part]  # a picture's repeats within the cadence (none below ~45 fps)
     steady = ~cut & ~p.frozen[part]
     bright = ~cut & ~p.stalled[part]
     shake = p.shake[part][~np.isnan(p.shake[part])]
@@ -564,7 +565,7 @@ def _pool(p: _Pairs, part: slice, step: float) -> dict[str, float]:
         "motion_mean": ratio(p.diff[part][steady].sum(), np.count_nonzero(steady)),
         "global_speed": ratio(np.hypot(p.dx[part], p.dy[part])[~cut].sum(), dt[~cut].sum()),
         "scene_cuts": float(np.count_nonzero(cut)),
-        "freeze_ratio": ratio(p.hold[part][p.frozen[part]].sum(), dt.sum()),
+        "freeze_ratio": ratio(p.hold[part][p.frozen[part] & ~free].sum(), dt.sum()),
         "stall_seconds": float(p.hold[part][p.stalled[part]].sum()),
         "repeat_ratio": ratio(np.count_nonzero(scope & p.stutter[part]), np.count_nonzero(scope)),
         "drop_ratio": ratio(missing, dt.size + missing),
