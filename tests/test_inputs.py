@@ -152,3 +152,15 @@ def test_a_model_that_cannot_load_is_one_clear_error(model, tmp_path):
     assert result.exit_code == 2
     assert "error:" in result.output and model in result.output.replace("\n", "")
     assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_a_closed_source_keeps_its_facts(tmp_path):
+    """Reading a PyAV stream after its container closed crashes the interpreter; the facts
+    the assessor needs are read at opening instead."""
+    from finevq.io import open_video
+    from finevq.synth.video import make_test_video
+
+    with open_video(make_test_video(tmp_path / "clip.mp4", seconds=1.0, seed=1)) as source:
+        during = (source.frame_rate, source.info, source.expected_frames)
+    assert (source.frame_rate, source.info, source.expected_frames) == during
+    assert source.frame_rate == pytest.approx(24.0)

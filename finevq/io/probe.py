@@ -53,23 +53,26 @@ class Limits:
 
 @dataclass
 class VideoSource:
-    """An opened, validated video: the container stays open for the single decode pass."""
+    """An opened, validated video: the container stays open for the single decode pass.
+
+    The facts (`info`, `frame_rate`, `expected_frames`) are plain values, read at opening:
+    touching a PyAV stream after its container closed crashes the interpreter (a
+    segmentation fault, not an exception), so after `close` only they remain usable."""
 
     path: str
     container: av.container.InputContainer
     stream: av.video.stream.VideoStream
     info: VideoInfo
     expected_frames: int | None
+    #: The rate the stream is meant to play at (FFmpeg's r_frame_rate), not the average of
+    #: the frames it holds (`info.fps`): a stream that lost half its frames keeps the first
+    #: and halves the second, and the motion path must tell drops from a lower rate.
+    frame_rate: float | None = None
 
-    @property
-    def frame_rate(self) -> float | None:
-        """The rate the stream is meant to play at (FFmpeg's r_frame_rate), not the average of
-        the frames it holds (`info.fps`): a stream that lost half its frames keeps the first
-        and halves the second, and the motion path must tell drops from a lower rate."""
-        for rate in (self.stream.guessed_rate, self.stream.base_rate):
-            if rate and 0.1 <= float(rate) <= 1000:
-                return float(rate)
-        return self.info.fps
+    def __post_init__(self) -> None:
+        if self.frame_rate is None:
+            rates = (r for r in (self.stream.guessed_rate, self.stream.base_rate) if r and 0.1 <= float(r) <= 1000)
+            self.frame_rate = float(next(rates, None) or 0) or self.info.fps
 
     def close(self) -> None:
         self.container.close()
