@@ -1,4 +1,5 @@
 import importlib.util
+import json
 import math
 from pathlib import Path
 
@@ -139,10 +140,10 @@ def test_the_assess_command_loads_no_other_subsystem(tmp_path):
         "import sys, finevq.cli as cli\n"
         f"sys.argv = ['finevq', 'assess', {str(clip)!r}, '-f', 'json', '-o', {str(tmp_path / 'r.json')!r}]\n"
         "try:\n    cli.main()\nexcept SystemExit as end:\n    assert not end.code, end.code\n"
-        "print(sorted({m.split('.')[1] for m in sys.modules if m.startswith('finevq.')}))"
+        "import json; print(json.dumps(sorted({m.split('.')[1] for m in sys.modules if m.startswith('finevq.')})))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    loaded = set(eval(out.stdout.strip().splitlines()[-1]))
+    loaded = set(json.loads(out.stdout.strip().splitlines()[-1]))
     assert not loaded & {"lmm", "instruct", "study", "serve", "commands"}, loaded
     assert (tmp_path / "r.json").exists()
 

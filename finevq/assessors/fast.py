@@ -20,9 +20,9 @@ from ..heads import Heads, Prediction, load_default_heads
 from ..heads.learned import LearnedHeads, load_default_learned
 from ..io import Limits, decode_frames, open_video, plan_sampling
 from ..io.decode import DecodeStats
+from ..io.framing import picture_box
 from ..io.probe import count_duration
 from ..schema import Assessment, DetectedDistortion, Event, ModelInfo, StallSummary, Timeline, VideoInfo, dimension_result
-from ..io.framing import picture_box
 from ..signals.motion import MotionAnalyzer, MotionReport
 from ..signals.spatial import at_most_lines, spatial_signals
 from ..taxonomy import DIMENSIONS, DISTORTION_DIMENSIONS, SEVERITY_LEVELS, Dimension, distortion, level_index

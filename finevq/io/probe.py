@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 
@@ -67,12 +67,11 @@ class VideoSource:
     #: The rate the stream is meant to play at (FFmpeg's r_frame_rate), not the average of
     #: the frames it holds (`info.fps`): a stream that lost half its frames keeps the first
     #: and halves the second, and the motion path must tell drops from a lower rate.
-    frame_rate: float | None = None
+    frame_rate: float | None = field(init=False)
 
     def __post_init__(self) -> None:
-        if self.frame_rate is None:
-            rates = (r for r in (self.stream.guessed_rate, self.stream.base_rate) if r and 0.1 <= float(r) <= 1000)
-            self.frame_rate = float(next(rates, None) or 0) or self.info.fps
+        rates = (float(r) for r in (self.stream.guessed_rate, self.stream.base_rate) if r and 0.1 <= float(r) <= 1000)
+        self.frame_rate = next(rates, None) or self.info.fps
 
     def close(self) -> None:
         self.container.close()

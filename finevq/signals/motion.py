@@ -387,9 +387,8 @@ def _freeze_runs(p: _Pairs, context: int) -> list[tuple[float, float, int, bool]
     remains is a sudden stop inside motion that then resumes.
     """
     n = p.dt.size
-    active = np.concatenate([[0], (p.hold > 0).astype(np.int8), [0]])
-    edges = np.diff(active)
-    first, stop = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)  # runs are pairs [first, stop)
+    inside = p.hold > 0
+    first, stop = _runs(inside)
     moving = p.moving
     n_moving = _cumsum0(moving)
     lo, hi = np.maximum(first - context, 0), np.minimum(stop + context, n)
@@ -399,8 +398,7 @@ def _freeze_runs(p: _Pairs, context: int) -> list[tuple[float, float, int, bool]
     held_seconds, n_held = _cumsum0(p.hold), _cumsum0(p.held)
     frozen = before & after
     stall = frozen & (held_seconds[stop] - held_seconds[first] >= STALL_SECONDS - 1e-9)
-    run = np.cumsum(edges[:-1] == 1) - 1
-    inside = active[1:-1].astype(bool)
+    run = np.searchsorted(first, np.arange(n), side="right") - 1  # the run each pair would belong to
     p.frozen = inside & frozen[run] if first.size else inside
     p.stalled = inside & stall[run] if first.size else inside
     return [(float(p.end[a] - p.hold[a]), float(p.end[b - 1]), int(n_held[b] - n_held[a]), bool(s))
@@ -417,8 +415,7 @@ def _fold(p: _Pairs, step: float) -> int:
     # short holds (a picture shown for at most 1 / SMOOTH_FPS) that sit between moving pairs
     moving = p.moving
     longest = math.ceil(rate / SMOOTH_FPS - 0.05) - 1
-    active = np.concatenate([[0], p.held.astype(np.int8), [0]])
-    first, stop = np.flatnonzero(np.diff(active) == 1), np.flatnonzero(np.diff(active) == -1)
+    first, stop = _runs(p.held)
     framed = (first > 0) & (stop < p.held.size) & (stop - first <= longest)
     framed[framed] &= moving[first[framed] - 1] & moving[stop[framed]]
     pictures = np.count_nonzero(moving)
@@ -428,6 +425,12 @@ def _fold(p: _Pairs, step: float) -> int:
     if rate / cadence >= SMOOTH_FPS:
         fold = max(fold, math.ceil(cadence - 0.05))
     return fold
+
+
+def _runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Starts and ends of the runs of True in a 1-D mask, as slice bounds [first, stop)."""
+    edges = np.diff(np.concatenate([[0], mask.astype(np.int8), [0]]))
+    return np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
 
 
 def _beyond_fold(held: np.ndarray, fold: int) -> np.ndarray:
