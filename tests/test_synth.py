@@ -131,6 +131,30 @@ def test_levels_grow_monotonically(name, clean):
     assert deviations[1] > 0 or name == "gaussian_blur", deviations  # KADID-10k's level 1 σ=0.1 is invisible
 
 
+FORMS = {"flicker": 4, "resolution_blur": 3, "over_bright": 2, "over_dark": 2}
+
+
+@pytest.mark.parametrize("name", FORMS)
+def test_seeds_vary_how_a_distortion_is_made(name, clean):
+    """Flicker (gain or offset, random or periodic), resolution blur (three upscalers) and
+    exposure (curve or offset) take a form per seed, so heads learn the distortion rather
+    than one implementation's trace; each form still grows with the level."""
+    forms = set()
+    for seed in range(12):
+        frames = list(distort(clean, FPS, name, 5, seed=seed).frames)
+        if name == "flicker":
+            shift = np.array([f.mean() for f in frames]) - np.array([c.mean() for c in clean])
+            spread = np.mean([(f.astype(float) - c).std() for f, c in zip(frames, clean)])  # ~0 for an offset
+            power = np.abs(np.fft.rfft(shift - shift.mean()))[1:] ** 2
+            peak = power.max() / power.sum()  # one frequency (and its leakage) holds a periodic swing
+            forms.add((spread > 2.0, peak > 0.3))
+        else:
+            forms.add(frames[0].tobytes())
+        weak = [_mad(f, c) for f, c in zip(distort(clean, FPS, name, 1, seed=seed).frames, clean)]
+        assert np.mean([_mad(f, c) for f, c in zip(frames, clean)]) > np.mean(weak)
+    assert len(forms) == FORMS[name], forms
+
+
 def test_compression_levels_grow(clean, tmp_path):
     deviations = []
     for level in range(1, 6):
