@@ -208,13 +208,17 @@ CASES: list[tuple[str, Callable, tuple, int]] = [
 _CLEAN_BAND = 0.3
 
 _CACHE: dict[tuple, dict[str, float]] = {}
+#: These tests check what each measure does to the pixels it reads, with distortions sized
+#: for the 720p and 540p scenes, so blur and colour read the scenes at full size here; the
+#: assessor reads them at PICTURE_LINES (test_the_picture_is_read_at_picture_lines).
+NATIVE = 1080
 
 
 def _signals(scenes, name: str, fn: Callable | None = None, strength=None) -> dict[str, float]:
     key = (name, getattr(fn, "__name__", None), strength)
     if key not in _CACHE:
         img = scenes[name] if fn is None else fn(scenes[name], strength)
-        _CACHE[key] = spatial_signals(img)
+        _CACHE[key] = spatial_signals(img, picture_lines=NATIVE)
     return _CACHE[key]
 
 
@@ -334,7 +338,7 @@ def test_large_and_portrait_frames(scenes):
     for frame in (big, portrait):
         assert all(math.isfinite(v) for v in spatial_signals(frame).values())
     # Rotating the picture by 90 degrees moves nothing that is not directional.
-    upright, turned = _signals(scenes, "540p"), spatial_signals(portrait)
+    upright, turned = _signals(scenes, "540p"), spatial_signals(portrait, picture_lines=NATIVE)
     for key in ("noise_sigma", "color_luma_mean", "color_saturation", "blur_edge_width"):
         assert turned[key] == pytest.approx(upright[key], rel=0.15, abs=0.05)
 
@@ -365,3 +369,15 @@ def test_rejects_what_is_not_an_rgb_frame():
         spatial_signals(np.zeros((64, 64, 3), np.float32))
     with pytest.raises(ValueError):
         spatial_signals(np.zeros((8, 64, 3), np.uint8))
+
+
+def test_the_picture_is_read_at_picture_lines(scenes):
+    """Blur and colour read a 720p frame as its 360-line copy: the heads were trained on
+    clips of at most 360 lines, and finer edges than any of theirs had read as coding edges."""
+    frame = scenes["720p"]
+    small = cv2.resize(frame, (640, 360), interpolation=cv2.INTER_AREA)
+    big, copy = spatial_signals(frame), spatial_signals(small)
+    for name, spec in SPATIAL_SIGNALS.items():
+        if spec.dimension in ("blur", "color"):
+            assert big[name] == pytest.approx(copy[name], rel=1e-6, abs=1e-9), name
+    assert spatial_signals(frame, picture_lines=NATIVE)["blur_edge_width"] < 0.7 * big["blur_edge_width"]

@@ -1,8 +1,12 @@
 """Single-frame signals: one RGB frame in, a flat dict of named numbers out.
 
 Two views of the frame are measured. Blur and colour describe the picture as a viewer
-sees it, so they read the whole frame, scaled down to at most 1080 lines on its short
-side: a 4K frame and its 1080p copy look the same on a screen. Noise and artifacts live on
+sees it, so they read the whole frame, scaled down to at most 360 lines on its short side,
+the size of every clip the heads were calibrated and trained on: a 4K, 1080p or 720p copy
+of one picture reads like its 360p copy. (Read at up to 1080 lines, a sharp 720p clip's
+edges measured narrower than any training clip's, and the learned heads took that for
+coding edges: artifact 71 against 89 for its 640-px copy, rising as the clip was blurred.)
+Resolution lost above 360 lines therefore goes unseen. Noise and artifacts live on
 the pixel grid (grain, impulses, coding blocks, code plateaus) and vanish when it is
 resampled, so they read native pixels, from a central crop of at most 1920x1088 whose
 offset keeps the 16-px coding grid in phase: their statistics are local, so a crop is as
@@ -23,8 +27,10 @@ import numpy as np
 
 from . import artifact, blur, color, noise
 
-#: Blur and colour read the picture at no more than this many lines on its short side.
-PICTURE_LINES = 1080
+#: Blur and colour read the picture at no more than this many lines on its short side
+#: (the benchmark's clips have at most 360; see the module docstring). Changing it changes
+#: the features of larger videos: heads.features.FEATURES_VERSION goes with it.
+PICTURE_LINES = 360
 #: Noise and artifacts read a native crop of at most this size (long x short side).
 _NATIVE_CROP = (1920, 1088)
 _GRID_ALIGN = 16
@@ -67,8 +73,8 @@ SPATIAL_SIGNALS: dict[str, SignalSpec] = dict(
             "blur_edge_width", "blur", ("gaussian blur", "shooting system blur"), "higher",
             "10-90% width of strong edges, in thousandths of the picture's short side, from the "
             "ratio of gradients at two smoothing scales (contrast free); mean over four edge "
-            "orientations, with a pixel's own footprint (0.5 px) as the floor. ~2 for sharp "
-            "1080p, ~6 for sharp 480p (low resolution looks soft on screen), 15+ heavily blurred.",
+            "orientations, with a pixel's own footprint (0.5 px) as the floor. Read at <= 360 "
+            "lines: ~4-20 for clean footage (median 10), 20-60 heavily blurred.",
         ),
         _spec(
             "blur_anisotropy", "blur", ("motion blur",), "higher",
@@ -196,9 +202,10 @@ SPATIAL_SIGNALS: dict[str, SignalSpec] = dict(
 )
 
 
-def spatial_signals(rgb: np.ndarray, wanted: Collection[str] | None = None) -> dict[str, float]:
+def spatial_signals(rgb: np.ndarray, wanted: Collection[str] | None = None, picture_lines: int = PICTURE_LINES) -> dict[str, float]:
     """The spatial signals of one RGB uint8 frame (H x W x 3, native resolution): all of
-    them, or those named in `wanted` (other names are ignored), reading only what they need."""
+    them, or those named in `wanted` (other names are ignored), reading only what they need.
+    Blur and colour read the picture at `picture_lines` at most; the heads expect the default."""
     rgb = np.asarray(rgb)
     if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8:
         raise ValueError(f"expected an H x W x 3 uint8 RGB frame, got {rgb.dtype} {rgb.shape}")
@@ -207,7 +214,7 @@ def spatial_signals(rgb: np.ndarray, wanted: Collection[str] | None = None) -> d
     rgb = np.ascontiguousarray(rgb)
 
     native = _native_crop(rgb)
-    picture = at_most_lines(rgb)
+    picture = at_most_lines(rgb, picture_lines)
     native_gray = _luma(native)
     picture_gray = native_gray if picture is native else _luma(picture)
 
