@@ -24,7 +24,7 @@ from ..io.framing import picture_box
 from ..io.probe import count_duration
 from ..schema import Assessment, DetectedDistortion, Event, ModelInfo, StallSummary, Timeline, VideoInfo, dimension_result
 from ..signals.motion import MotionAnalyzer, MotionReport
-from ..signals.spatial import at_most_lines, spatial_signals
+from ..signals.spatial import PICTURE_LINES, at_most_lines, spatial_signals
 from ..taxonomy import DIMENSIONS, DISTORTION_DIMENSIONS, SEVERITY_LEVELS, Dimension, distortion, level_index
 from . import register
 from .base import Assessor
@@ -39,10 +39,11 @@ NAME_A_CAUSE_FROM_LEVEL = 2
 MOTION_BACKLOG = 16
 #: Below this many frames there is no motion to measure.
 MIN_MOTION_FRAMES = 3
-#: The timeline's frames (one per second) are read at most this many lines high: the
-#: monotone heads that shape the timeline were fitted on clips this size, and a full
-#: 1080p frame per second cost as much CPU as decoding 20 frames.
-TIMELINE_LINES = 360
+#: The timeline's frames (one per second) are read whole at the picture size, noise and
+#: artifacts too (the sampled frames read those on native pixels): the monotone heads that
+#: shape the timeline were fitted on clips this size, and a full 1080p frame per second cost
+#: as much CPU as decoding 20 frames.
+TIMELINE_LINES = PICTURE_LINES
 
 
 @dataclass

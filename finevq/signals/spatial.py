@@ -5,7 +5,8 @@ sees it, so they read the whole frame, scaled down to at most 360 lines on its s
 the size of every clip the heads were calibrated and trained on: a 4K, 1080p or 720p copy
 of one picture reads like its 360p copy. (Read at up to 1080 lines, a sharp 720p clip's
 edges measured narrower than any training clip's, and the learned heads took that for
-coding edges: artifact 71 against 89 for its 640-px copy, rising as the clip was blurred.)
+coding edges: artifact 71 against 89 for its 640-px copy; a 1080p copy's artifact rose as
+it was blurred.)
 Resolution lost above 360 lines therefore goes unseen. Noise and artifacts live on
 the pixel grid (grain, impulses, coding blocks, code plateaus) and vanish when it is
 resampled, so they read native pixels, from a central crop of at most 1920x1088 whose
