@@ -27,6 +27,17 @@ def test_bars_are_found_on_opposite_sides():
     assert picture_box(_boxed(picture, 44, 46, level=20)) == (44, 44 + h, 0, w)
 
 
+def test_a_logo_in_the_bars_leaves_them_bars():
+    """UGC prints channel names and logos in its bars; an overlay over a seventh of the bar
+    still leaves most of every line black and flat."""
+    picture = _picture()
+    h, w = picture.shape[:2]
+    frame = _boxed(picture, 0, 0, 80, 80)
+    frame[20:60, 10:70] = (250, 200, 40)  # an icon in the left bar, 15% of its height
+    frame[230:250, 500:635] = 235  # a title running from the picture into the right bar
+    assert picture_box(frame) == (0, h, 80, 80 + w)
+
+
 @pytest.mark.parametrize("bars", [dict(top=45), dict(top=10, bottom=60), dict(left=1, right=1)], ids=["one-side", "unequal", "hairline"])
 def test_what_is_not_a_pair_of_bars_is_left_whole(bars):
     """A dark scene's black sky has no matching bar at the bottom; a 1-px edge is no bar."""
