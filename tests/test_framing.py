@@ -69,6 +69,22 @@ def test_a_letterboxed_video_scores_like_its_picture(tmp_path, assessor):
     assert not any("bars" in note for note in plain.unmeasured)
 
 
+def test_a_pillarboxed_video_with_a_logo_in_its_bars_scores_like_its_picture(tmp_path, assessor):
+    frames = list(iter_clip(360, 270, 2.0, 24, 3))
+
+    def boxed(frame):
+        out = _boxed(frame, 0, 0, 60, 60)
+        out[20:50, 8:52] = (240, 190, 30)  # a channel icon, as UGC reposts carry
+        return out
+
+    plain = assessor.assess(encode(tmp_path / "plain.mp4", frames))
+    logo = assessor.assess(encode(tmp_path / "logo.mp4", [boxed(f) for f in frames]))
+    assert plain.ok and logo.ok
+    for dim in ("color", "noise", "artifact", "blur", "temporal"):
+        assert abs(logo.score(dim) - plain.score(dim)) <= 8, (dim, logo.score(dim), plain.score(dim))
+    assert any("pillarbox bars" in note and "360x270" in note for note in logo.unmeasured)
+
+
 def test_the_dark_edges_of_an_underexposed_picture_are_not_bars():
     """Darkened to near black, a picture's edges pass as black but not as flat."""
     rng = np.random.default_rng(0)

@@ -75,6 +75,7 @@ def _outer(thickness: int) -> int:
 
 
 def _flat(region: np.ndarray) -> bool:
-    values = np.ascontiguousarray(region).reshape(-1)
-    near = np.abs(values.astype(np.int16) - int(np.median(values))) <= _BAR_FLAT
-    return bool(np.count_nonzero(near) >= _FLAT_SHARE * values.size)
+    values = np.ascontiguousarray(region).reshape(region.shape[0], -1)
+    median = int(np.median(values))
+    near = cv2.countNonZero(cv2.inRange(values, median - _BAR_FLAT, median + _BAR_FLAT))
+    return near >= _FLAT_SHARE * values.size
