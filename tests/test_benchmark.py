@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from finevq.cli import app
 from finevq.synth.benchmark import ClipSpec, Source, plan, resolve_sources
 from finevq.synth.distortions import DISTORTIONS
-from finevq.synth.labels import anchors, clean_score, label_scores, pool_overall, type_score
+from finevq.synth.labels import anchors, clean_score, label_scores, pool_overall, resolution_score, type_score
 from finevq.taxonomy import DIMENSIONS, Dimension
 
 runner = CliRunner()
@@ -41,6 +41,22 @@ def test_one_distortion_sets_overall_to_its_dimension_and_two_pool_worse():
     assert pool_overall(mild) == pytest.approx(expected, abs=0.02)
     assert max(impairments) < clean_score() - pool_overall(mild) < sum(impairments)
     assert 0 < pair[Dimension.OVERALL] < label_scores({"gaussian_blur": 4, "gaussian_noise": 2})[Dimension.OVERALL]
+
+
+def test_artifacts_that_lose_resolution_cost_blur_as_resolution_blur_does():
+    """Moire scales the picture down and ringing low-passes it: both blur it as much as a
+    down-up scale by the same factor, besides their own artifact."""
+    assert resolution_score(1.0) == pytest.approx(clean_score())
+    for level, factor in enumerate(DISTORTIONS["resolution_blur"].levels, start=1):
+        assert resolution_score(factor) == pytest.approx(type_score("resolution_blur", level))
+    for name in ("moire", "ringing"):
+        blur = [label_scores({name: level})[Dimension.BLUR] for level in range(1, 6)]
+        assert all(a > b for a, b in zip(blur, blur[1:])) and blur[0] < clean_score(), (name, blur)
+        for level, factor in enumerate(DISTORTIONS[name].downscale, start=1):
+            scores = label_scores({name: level})
+            assert scores[Dimension.BLUR] == pytest.approx(resolution_score(factor), abs=0.01)
+            assert scores[Dimension.ARTIFACT] == pytest.approx(type_score(name, level), abs=0.01)
+    assert label_scores({"compression": 5})[Dimension.BLUR] == clean_score()  # blocks alone keep the detail
 
 
 def test_plan_is_deterministic_complete_and_pairs_cross_dimensions():

@@ -38,6 +38,9 @@ KADID-10k correspondences (KADID level values -> ours):
   ringing          JPEG2000 is KADID-10k's ringing source, but OpenCV's encoder takes 0.1 s
                    for a 480x270 frame; an ideal (truncated-sinc) low-pass gives the same
                    Gibbs ripples, with blur, in a few ms.
+Moire and ringing also lose resolution (moire scales down by up to 3.6x, ringing keeps as
+little as 18% of the spectrum), which people see as blur: their `downscale` says how much,
+and their labels charge blur as resolution blur at that factor (`synth.labels`).
 The other types have no KADID-10k counterpart; their levels are set to span slight to
 severe on the synthetic content.
 """
@@ -66,6 +69,9 @@ class Distortion:
     levels: tuple  # the parameter at severity 1 (slight) .. 5 (severe)
     param: str  # what a level value means
     apply: Callable[..., Distorted] = field(repr=False, compare=False)
+    #: For an artifact that also throws resolution away: per level, the downscale factor
+    #: whose loss it amounts to. Its labels then charge blur too (`synth.labels`).
+    downscale: tuple[float, ...] | None = None
 
 
 @dataclass
@@ -461,9 +467,14 @@ def _h264(frames: Iterator[np.ndarray], crf: int, rng, fps: float) -> Distorted:
 # --- registry ---------------------------------------------------------------------------
 
 
-def _entry(name: str, taxonomy: str, kind: str, levels: tuple, param: str, apply) -> Distortion:
+def _entry(name: str, taxonomy: str, kind: str, levels: tuple, param: str, apply, downscale: tuple[float, ...] | None = None) -> Distortion:
     dimension = str(taxonomy_type(taxonomy).dimension)
-    return Distortion(name, taxonomy, dimension, kind, levels, param, _per_frame(apply) if kind == "frame" else apply)
+    return Distortion(name, taxonomy, dimension, kind, levels, param, _per_frame(apply) if kind == "frame" else apply, downscale)
+
+
+#: Moire keeps a `scale` share of the pixels and ringing a `cut-off` share of the spectrum:
+#: the detail of a picture scaled down by 1 / value.
+_RESOLUTION_KEPT = {"moire": (0.85, 0.7, 0.55, 0.4, 0.28), "ringing": (0.7, 0.5, 0.35, 0.25, 0.18)}
 
 
 DISTORTIONS: dict[str, Distortion] = {
@@ -485,9 +496,11 @@ DISTORTIONS: dict[str, Distortion] = {
         # artifacts
         _entry("compression", "compression artifact", "encode", (30, 36, 41, 46, 51), "H.264 CRF", _h264),
         _entry("jpeg_blocking", "square artifact", "frame", (43, 36, 24, 7, 4), "JPEG quality per frame", _jpeg),
-        _entry("ringing", "ring artifact", "frame", (0.7, 0.5, 0.35, 0.25, 0.18), "ideal low-pass cut-off, fraction of Nyquist", _ringing),
+        _entry("ringing", "ring artifact", "frame", _RESOLUTION_KEPT["ringing"], "ideal low-pass cut-off, fraction of Nyquist", _ringing,
+               tuple(1 / v for v in _RESOLUTION_KEPT["ringing"])),
         _entry("banding", "banding", "frame", (20, 16, 13, 10, 7), "quantisation thresholds per channel", _banding),
-        _entry("moire", "moire pattern", "frame", (0.85, 0.7, 0.55, 0.4, 0.28), "nearest-neighbour scale", _moire),
+        _entry("moire", "moire pattern", "frame", _RESOLUTION_KEPT["moire"], "nearest-neighbour scale", _moire,
+               tuple(1 / v for v in _RESOLUTION_KEPT["moire"])),
         # blur
         _entry("gaussian_blur", "gaussian blur", "frame", (0.1, 0.5, 1.0, 2.0, 5.0), "sigma, px", _gaussian_blur),
         _entry("defocus_blur", "shooting system blur", "frame", (1.0, 2.0, 4.0, 6.0, 8.0), "disc radius, px", _defocus_blur),
