@@ -26,8 +26,9 @@ _MIN_BAR = 0.02
 _BAR_MISMATCH = 0.25
 #: ... and the picture left between them keeps at least this share of the side.
 _MIN_PICTURE = 0.4
-#: Bars are flat: this share of their values lie within _BAR_FLAT grey levels of their
-#: median (encoded bars vary by 0-0.7 levels; what overlays cover falls outside). The
+#: Bars are flat: _FLAT_SHARE of their values (the share a bar line must hold dark) lie
+#: within _BAR_FLAT grey levels of their median (encoded bars vary by 0-0.7 levels; what
+#: overlays cover falls outside). The
 #: near-black edges of a very dark picture vary more (standard deviation 3.7 measured,
 #: about a third within 2 levels) and stay in.
 _BAR_FLAT = 2

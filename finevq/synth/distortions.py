@@ -467,14 +467,12 @@ def _h264(frames: Iterator[np.ndarray], crf: int, rng, fps: float) -> Distorted:
 # --- registry ---------------------------------------------------------------------------
 
 
-def _entry(name: str, taxonomy: str, kind: str, levels: tuple, param: str, apply, downscale: tuple[float, ...] | None = None) -> Distortion:
+def _entry(name: str, taxonomy: str, kind: str, levels: tuple, param: str, apply, keeps_resolution: bool = True) -> Distortion:
+    """`keeps_resolution=False` for a type whose level is the share of the detail it keeps
+    (moire's scale, ringing's cut-off): it loses what a downscale by 1 / level loses."""
     dimension = str(taxonomy_type(taxonomy).dimension)
+    downscale = None if keeps_resolution else tuple(1.0 / v for v in levels)
     return Distortion(name, taxonomy, dimension, kind, levels, param, _per_frame(apply) if kind == "frame" else apply, downscale)
-
-
-#: Moire keeps a `scale` share of the pixels and ringing a `cut-off` share of the spectrum:
-#: the detail of a picture scaled down by 1 / value.
-_RESOLUTION_KEPT = {"moire": (0.85, 0.7, 0.55, 0.4, 0.28), "ringing": (0.7, 0.5, 0.35, 0.25, 0.18)}
 
 
 DISTORTIONS: dict[str, Distortion] = {
@@ -496,11 +494,10 @@ DISTORTIONS: dict[str, Distortion] = {
         # artifacts
         _entry("compression", "compression artifact", "encode", (30, 36, 41, 46, 51), "H.264 CRF", _h264),
         _entry("jpeg_blocking", "square artifact", "frame", (43, 36, 24, 7, 4), "JPEG quality per frame", _jpeg),
-        _entry("ringing", "ring artifact", "frame", _RESOLUTION_KEPT["ringing"], "ideal low-pass cut-off, fraction of Nyquist", _ringing,
-               tuple(1 / v for v in _RESOLUTION_KEPT["ringing"])),
+        _entry("ringing", "ring artifact", "frame", (0.7, 0.5, 0.35, 0.25, 0.18), "ideal low-pass cut-off, fraction of Nyquist", _ringing,
+               keeps_resolution=False),
         _entry("banding", "banding", "frame", (20, 16, 13, 10, 7), "quantisation thresholds per channel", _banding),
-        _entry("moire", "moire pattern", "frame", _RESOLUTION_KEPT["moire"], "nearest-neighbour scale", _moire,
-               tuple(1 / v for v in _RESOLUTION_KEPT["moire"])),
+        _entry("moire", "moire pattern", "frame", (0.85, 0.7, 0.55, 0.4, 0.28), "nearest-neighbour scale", _moire, keeps_resolution=False),
         # blur
         _entry("gaussian_blur", "gaussian blur", "frame", (0.1, 0.5, 1.0, 2.0, 5.0), "sigma, px", _gaussian_blur),
         _entry("defocus_blur", "shooting system blur", "frame", (1.0, 2.0, 4.0, 6.0, 8.0), "disc radius, px", _defocus_blur),
