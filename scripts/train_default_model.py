@@ -7,8 +7,10 @@ Three `finevq` commands, so anyone can redo (or vary) each step by hand:
 1. `finevq synth` makes the benchmark: the clean sources below (and four procedural scenes)
    with every synthetic distortion at five levels plus 12 two-dimension mixes per source;
 2. `finevq features` measures every clip once (resumable);
-3. `finevq train --folds 4` cross-validates by source, fits on all clips and writes the
-   model folder with its training report, which this script then copies into the package.
+3. `finevq train --folds 4 --groupings 3` cross-validates by source (three groupings of the
+   sources into folds, to show how much the held-out numbers depend on which sources are
+   held out together), fits on all clips and writes the model folder with its training
+   report, which this script then copies into the package.
 
 The sources are the clips in ../shared/data/sources that can stand for clean footage:
 not the already-compressed carphone_distorted, and not the sub-240p clips (carphone_pristine,
@@ -60,7 +62,7 @@ def main() -> None:
     run("synth", *(str(args.sources / s) for s in REAL_SOURCES), *PROCEDURAL, "-o", str(bench))
     run("features", str(bench / "labels.csv"))
     model = args.work / "model"
-    run("train", str(bench / "labels.csv"), "-o", str(model), "--folds", "4", "--version", args.version)
+    run("train", str(bench / "labels.csv"), "-o", str(model), "--folds", "4", "--groupings", "3", "--version", args.version)
     for name in SHIPPED:
         shutil.copy2(model / name, DEFAULT / name)
     print(f"shipped {', '.join(SHIPPED)} to {DEFAULT}")

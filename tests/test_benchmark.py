@@ -10,6 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from finevq.cli import app
+from finevq.heads.train import folds_of
 from finevq.synth.benchmark import ClipSpec, Source, plan, resolve_sources
 from finevq.synth.distortions import DISTORTIONS
 from finevq.synth.labels import anchors, clean_score, label_scores, pool_overall, resolution_score, type_score
@@ -144,6 +145,30 @@ def test_train_writes_a_loadable_model_with_a_held_out_report(trained):
     report = (model / "training_report.md").read_text()
     assert "Held-out sources" in report and "| blur |" in report
     assert len(list((model / "scatter").glob("*.png"))) == 6
+
+
+def test_other_groupings_keep_sources_whole_and_differ():
+    groups = np.repeat([f"s{i}" for i in range(8)], 10)
+    partitions = []
+    for seed in (0, 1, 2):
+        folds = folds_of(groups, 4, seed)
+        assert sorted(np.concatenate(folds).tolist()) == list(range(80))
+        assert all(len(f) == 20 and len(set(groups[f])) == 2 for f in folds)
+        partitions.append({frozenset(groups[f]) for f in folds})
+    assert len({frozenset(p) for p in partitions}) > 1
+
+
+def test_train_reports_the_spread_over_groupings_of_sources(trained, tmp_path):
+    root, labels, _ = trained
+    model = tmp_path / "model"
+    result = runner.invoke(app, ["train", str(labels), "-o", str(model), "--folds", "2", "--groupings", "2", "--ensemble", "1", "--pca", "4"])
+    assert result.exit_code == 0, result.output
+    cv = json.loads((model / "learned.json").read_text())["report"]["cross_validation"]
+    first, second = cv["groupings"]
+    assert first["blur"] == pytest.approx(cv["learned"]["correlation_within"]["blur"]["srcc"]["value"])
+    assert set(first) == {*map(str, DIMENSIONS), "most_degraded_strong"} == set(second)
+    report = (model / "training_report.md").read_text()
+    assert "How much the grouping of sources matters (2 groupings)" in report and "| blur SRCC |" in report
 
 
 def test_learned_model_assesses_files_like_it_scores_cached_features(trained):

@@ -57,6 +57,7 @@ def train_command(
     out: Annotated[Path, typer.Option("--out", "-o", help="model folder to write")],
     features: Annotated[Path | None, typer.Option(help="features cache (default: features.parquet beside the labels; made if missing)", show_default=False)] = None,
     folds: Annotated[int, typer.Option(min=0, help="k-fold cross-validation by source for the report (0: none)")] = 4,
+    groupings: Annotated[int, typer.Option(min=1, help="cross-validate this many times, the sources grouped into folds differently, and report the spread")] = 1,
     pca: Annotated[int, typer.Option(min=0, help="deep-feature principal components (0: signals only)")] = 12,
     alpha: Annotated[float, typer.Option(min=0, help="L2 penalty of the networks")] = 5.0,
     hidden: Annotated[int, typer.Option(min=1, help="hidden units of each network")] = 64,
@@ -78,7 +79,7 @@ def train_command(
     cache = ensure_cache(labels, features or default_cache(labels), workers)
     config = TrainConfig(pca=pca, hidden=(hidden,), ensemble=ensemble, alpha=alpha, seed=seed, own_inputs=own)
     try:
-        _, report = train_and_report(labels, cache, out, config, folds, version or f"trained-{labels.stem}")
+        _, report = train_and_report(labels, cache, out, config, folds, version or f"trained-{labels.stem}", groupings)
     except ValueError as exc:
         err.print(f"[red]error:[/] {escape(str(exc))}")
         raise typer.Exit(2) from None

@@ -155,12 +155,13 @@ def folds_of(groups: np.ndarray, k: int, seed: int = 0) -> list[np.ndarray]:
     return [np.flatnonzero(np.isin(groups, m)) for m in member]
 
 
-def cross_validate(data: Dataset, monotone: Heads, config: TrainConfig, k: int) -> tuple[np.ndarray, np.ndarray]:
+def cross_validate(data: Dataset, monotone: Heads, config: TrainConfig, k: int, grouping: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Out-of-fold network scores (n, 6) and type probabilities (n, T): each clip predicted
-    by heads that never saw its source."""
+    by heads that never saw its source. `grouping` picks another grouping of the sources into
+    folds (the networks' seeds stay those of `config`)."""
     scores = np.zeros_like(data.scores)
     probabilities = np.zeros_like(data.types)
-    for test in folds_of(data.groups, k, config.seed):
+    for test in folds_of(data.groups, k, config.seed + grouping):
         train = np.setdiff1d(np.arange(len(data.videos)), test)
         heads = fit(data, monotone, config, train)
         scores[test] = heads.learned_scores(data.signals[test], data.deep[test])
