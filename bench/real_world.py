@@ -9,9 +9,11 @@ Two kinds, on clean real clips from ../shared/data/sources (skipped when absent)
   the lower of artifact and blur falls the same way (these codecs smear as much as they
   block, which FineVD files under compression blur).
 * the same picture, framed or timed differently: a 2.35:1 crop letterboxed back into the
-  frame and a 4:3 crop pillarboxed (each compared with its crop without bars), a portrait
-  (transposed) copy, a mirrored copy, and a 60 fps copy that shows each frame two or three
-  times (compared with the clean clip). Expected: every dimension within 8 points.
+  frame, a 4:3 crop pillarboxed, a 9:16 (portrait phone) crop pillarboxed and the same crop
+  on a blurred, enlarged copy of itself as reposts show it (each compared with its crop
+  alone), a portrait (transposed) copy, a mirrored copy, and a 60 fps copy that shows each
+  frame two or three times (compared with the clean clip). Expected: every dimension within
+  8 points.
 
 Needs Debian's ffmpeg (libx265, libvpx-vp9, libsvtav1; a missing encoder skips its rows).
 Results: bench/results/real_world.{json,md}.
@@ -44,6 +46,9 @@ CODECS = {
 SAME_PICTURE = {
     "letterbox (2.35:1 crop)": ("crop=iw:trunc(iw/2.35/2)*2", "pad={w}:{h}:0:(oh-ih)/2"),
     "pillarbox (4:3 crop)": ("crop=trunc(ih*4/3/2)*2:ih", "pad={w}:{h}:(ow-iw)/2:0"),
+    "portrait (9:16 crop) in bars": ("crop=trunc(ih*9/16/2)*2:ih", "pad={w}:{h}:(ow-iw)/2:0"),
+    "portrait (9:16 crop) on blurred panels": ("crop=trunc(ih*9/16/2)*2:ih",
+                                              "split[p][b];[b]scale={w}:{h},boxblur=20:2[bg];[bg][p]overlay=(W-w)/2:0"),
     "portrait (transposed)": (None, "transpose=1"),
     "mirrored": (None, "hflip"),
     "60 fps by repetition": (None, "fps=60"),

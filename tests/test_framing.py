@@ -92,3 +92,69 @@ def test_the_dark_edges_of_an_underexposed_picture_are_not_bars():
     frame[:, :60] = rng.integers(0, 14, (frame.shape[0], 60, 3), dtype=np.uint8)
     frame[:, -60:] = rng.integers(0, 14, (frame.shape[0], 60, 3), dtype=np.uint8)
     assert picture_box(frame) == (0, frame.shape[0], 0, frame.shape[1])
+
+
+def _panelled(picture, width, height, sigma=20):
+    """The picture centred on a blurred, enlarged copy of itself: how reposts fill a frame."""
+    import cv2
+
+    frame = cv2.GaussianBlur(cv2.resize(picture, (width, height), interpolation=cv2.INTER_LINEAR), (0, 0), sigma)
+    h, w = picture.shape[:2]
+    y, x = (height - h) // 2, (width - w) // 2
+    frame[y : y + h, x : x + w] = picture
+    return frame, (y, y + h, x, x + w)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_blurred_panels_beside_or_above_a_picture_are_left_out(seed):
+    portrait = next(iter_clip(270, 480, 1.0, 24, seed))
+    frame, box = _panelled(portrait, 854, 480)
+    assert picture_box(frame) == box
+    landscape = next(iter_clip(480, 270, 1.0, 24, seed))
+    frame, (top, bottom, _, _) = _panelled(landscape, 480, 854)
+    found = picture_box(frame)
+    assert found[2:] == (0, 480) and top <= found[0] <= top + 8 and bottom - 8 <= found[1] <= bottom
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_a_shallow_focus_background_is_not_a_panel(seed):
+    """A sharp subject on a blurred background is soft at the sides too, but its edge is a
+    contour, not a straight line through the frame."""
+    import cv2
+
+    full = next(iter_clip(854, 480, 1.0, 24, seed))
+    mask = np.zeros(full.shape[:2], np.uint8)
+    cv2.ellipse(mask, (427, 300), (150, 260), 0, 0, 360, 255, -1)
+    frame = np.where(mask[..., None] > 0, full, cv2.GaussianBlur(full, (0, 0), 12))
+    assert picture_box(frame) == (0, 480, 0, 854)
+    assert picture_box(cv2.GaussianBlur(full, (0, 0), 3)) == (0, 480, 0, 854)
+
+
+def test_a_portrait_video_in_black_bars_is_found():
+    """9:16 in 16:9 keeps 32% of the width between its bars."""
+    portrait = next(iter_clip(270, 480, 1.0, 24, 0))
+    assert picture_box(_boxed(portrait, 0, 0, 292, 292)) == (0, 480, 292, 562)
+
+
+def test_a_repost_on_blurred_panels_scores_like_its_picture(tmp_path, assessor):
+    frames = list(iter_clip(198, 352, 2.0, 24, 3))
+    plain = assessor.assess(encode(tmp_path / "plain.mp4", frames))
+    panelled = assessor.assess(encode(tmp_path / "panelled.mp4", [_panelled(f, 626, 352)[0] for f in frames]))
+    assert plain.ok and panelled.ok
+    for dim in ("color", "noise", "artifact", "blur", "temporal"):
+        assert abs(panelled.score(dim) - plain.score(dim)) <= 8, (dim, panelled.score(dim), plain.score(dim))
+    assert any("pillarbox bars" in note and "x352 picture" in note for note in panelled.unmeasured)
+
+
+def test_bars_carry_over_to_a_frame_whose_picture_merges_with_one():
+    """A picture going dark beside its right bar makes the pair look unequal; the bars found
+    in earlier frames still hold while the frame is black and flat where they were."""
+    picture = _picture()
+    box = picture_box(_boxed(picture, 0, 0, 80, 80))
+    dark = picture.copy()
+    dark[:, 240:] = 16  # the right half of the scene goes black
+    frame = _boxed(dark, 0, 0, 80, 80)
+    assert picture_box(frame) == (0, 270, 0, 640)
+    assert picture_box(frame, box) == box == (0, 270, 80, 560)
+    unboxed = _picture(270, 640, seed=1)  # a frame without bars: nothing carries over
+    assert picture_box(unboxed, box) == (0, 270, 0, 640)

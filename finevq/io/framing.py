@@ -9,6 +9,12 @@ an underexposed picture are not flat, so both are left whole. "Most", not all: U
 channel names, logos and watermarks in its bars (one training source's pug icon and title
 covered 14% of its pillarbox columns, so its bars went unseen and the 42% of black pixels
 they held read as crushed shadows).
+
+Reposts also fill the sides with a blurred, enlarged copy of the picture instead of black
+(a portrait phone video in a landscape frame). Those panels are soft, not dark: a panel is
+a run of lines at both opposite edges, about equally thick, with almost none of the
+picture's fine detail, and its edge is a straight line across the whole frame, which the
+soft background of a shallow-focus shot (its sharp subject has a contour, not a line) lacks.
 """
 
 from __future__ import annotations
@@ -24,8 +30,9 @@ _BAR_SHARE = 0.8
 _MIN_BAR = 0.02
 #: ... the two opposite bars differ by at most this share of the larger one (or 8 px) ...
 _BAR_MISMATCH = 0.25
-#: ... and the picture left between them keeps at least this share of the side.
-_MIN_PICTURE = 0.4
+#: ... and the picture left between them keeps at least this share of the side (a portrait
+#: 9:16 phone video boxed into a 16:9 frame keeps 32% of its width).
+_MIN_PICTURE = 0.3
 #: Bars are flat: _FLAT_SHARE of their values (the share a bar line must hold dark) lie
 #: within _BAR_FLAT grey levels of their median (encoded bars vary by 0-0.7 levels; what
 #: overlays cover falls outside). The
@@ -33,6 +40,23 @@ _MIN_PICTURE = 0.4
 #: about a third within 2 levels) and stay in.
 _BAR_FLAT = 2
 _FLAT_SHARE = _BAR_SHARE
+#: Soft panels are read on every fourth pixel of every fourth line (enough to tell detail
+#: from blur);
+#: a line is soft when its mean absolute Laplacian is below _SOFT_RATIO of the central
+#: lines' median (a test scene's copy blurred by sigma 20 px at 854x480: 0.03-0.04) ...
+_SOFT_SCALE = 4
+_SOFT_RATIO = 0.15
+#: ... and the panel's edge runs straight: in each of _SOFT_BANDS bands across the frame,
+#: the panel holds less than _EDGE_RATIO of the detail of the picture strip just inside
+#: its edge (_SOFT_STRIP of the side wide), where a shallow-focus background continues.
+_SOFT_BANDS = 4
+_SOFT_STRIP = 0.03
+_EDGE_RATIO = 0.3
+#: The Laplacian carries the picture's detail a small pixel out over the panel, and the
+#: edge falls between small pixels, so the soft run stops up to this many short of the
+#: edge; the box starts that much further in (shaving at most a few pixels of picture
+#: rather than keeping blurred panel).
+_SOFT_EDGE_SPILL = 1
 
 
 def _bar_lines(dark: np.ndarray) -> int:
@@ -52,9 +76,31 @@ def _pair(dark_lines: np.ndarray) -> tuple[int, int]:
     return first, last
 
 
-def picture_box(rgb: np.ndarray) -> tuple[int, int, int, int]:
+def picture_box(rgb: np.ndarray, before: tuple[int, int, int, int] | None = None) -> tuple[int, int, int, int]:
     """(top, bottom, left, right): rows and columns of the picture inside bars, as slice
-    bounds; the whole frame when there are none. RGB, or a luma plane (H x W)."""
+    bounds; the whole frame when there are none. RGB, or a luma plane (H x W).
+
+    `before` is the box of an earlier frame of the video: when this frame shows no bars of
+    its own but is still black and flat where that box's bars were, the box carries over.
+    A picture whose edge goes dark (a scene turning to night beside the right bar) merges
+    with its bar, so the pair looks unequal; on its own the frame would be read whole, bars
+    and all (a boxed clip's last frames had read colour 9 and blur 19 points off)."""
+    found = _box(rgb)
+    h, w = rgb.shape[:2]
+    if before is not None and found == (0, h, 0, w) and before != found and _still_barred(rgb, before):
+        return before
+    return found
+
+
+def _still_barred(rgb: np.ndarray, box: tuple[int, int, int, int]) -> bool:
+    top, bottom, left, right = box
+    h, w = rgb.shape[:2]
+    bars = [rgb[: _outer(top)], rgb[h - _outer(h - bottom) :]] if top else []
+    bars += [rgb[top:bottom, : _outer(left)], rgb[top:bottom, w - _outer(w - right) :]] if left else []
+    return bool(bars) and all(region.size and np.mean(region <= _BAR_LUMA) >= _BAR_SHARE and _flat(region) for region in bars)
+
+
+def _box(rgb: np.ndarray) -> tuple[int, int, int, int]:
     h, w = rgb.shape[:2]
     channels = 1 if rgb.ndim == 2 else rgb.shape[2]
     lit = cv2.compare(np.ascontiguousarray(rgb).reshape(h, w * channels), _BAR_LUMA, cv2.CMP_GT)  # 255 where a value is above black
@@ -66,7 +112,48 @@ def picture_box(rgb: np.ndarray) -> tuple[int, int, int, int]:
     left, right = _pair(per_column <= 1.0 - _BAR_SHARE)
     if left and not (_flat(rgb[top : h - bottom, : _outer(left)]) and _flat(rgb[top : h - bottom, w - _outer(right) :])):
         left = right = 0
+    if not (top or left):
+        small = _small_gray(rgb)
+        if small is not None:
+            detail = cv2.convertScaleAbs(cv2.Laplacian(small, cv2.CV_16S, ksize=1))
+            left, right = (_SOFT_SCALE * n for n in _soft_panels(small, detail))
+            if not left:
+                top, bottom = (_SOFT_SCALE * n for n in _soft_panels(small.T, detail.T))
     return top, h - bottom, left, w - right
+
+
+def _small_gray(rgb: np.ndarray) -> np.ndarray | None:
+    """Every _SOFT_SCALE-th pixel of luma, or of green (most of luma) for RGB: averaging
+    would cost 40 times more, and skipping pixels keeps the picture's detail as detail."""
+    if min(rgb.shape[:2]) < 16 * _SOFT_SCALE:
+        return None
+    step = slice(None, None, _SOFT_SCALE)
+    return np.ascontiguousarray(rgb[step, step] if rgb.ndim == 2 else rgb[step, step, 1])
+
+
+def _soft_panels(gray: np.ndarray, detail: np.ndarray) -> tuple[int, int]:
+    """Thickness of soft panels at the left and right of a small grey frame, (0, 0) when none.
+
+    Detail is the absolute Laplacian (smooth gradients, which survive a blur, read 0), its
+    mean per column: across the panel's edge the picture's detail jumps, along it nothing
+    changes."""
+    n = detail.shape[1]
+    per_column = cv2.reduce(detail, 0, cv2.REDUCE_AVG, dtype=cv2.CV_32F).ravel()
+    centre = float(np.median(per_column[int(n * 0.3) : int(n * 0.7) + 1]))
+    if centre <= 0:
+        return 0, 0
+    left, right = _pair(per_column < _SOFT_RATIO * centre)
+    if not left or min(gray[:, :left].mean(), gray[:, n - right :].mean()) <= _BAR_LUMA:
+        return 0, 0  # near-black sides are bars (flat) or a dark picture's edges, not panels
+    left, right = left + _SOFT_EDGE_SPILL, right + _SOFT_EDGE_SPILL
+    strip = max(2, int(_SOFT_STRIP * n))
+    for band in np.array_split(detail, _SOFT_BANDS, axis=0):
+        columns = cv2.reduce(np.ascontiguousarray(band), 0, cv2.REDUCE_AVG, dtype=cv2.CV_32F).ravel()
+        inside_left, inside_right = columns[left : left + strip].mean(), columns[n - right - strip : n - right].mean()
+        if not (columns[: left - _SOFT_EDGE_SPILL].mean() < _EDGE_RATIO * inside_left
+                and columns[n - right + _SOFT_EDGE_SPILL :].mean() < _EDGE_RATIO * inside_right):
+            return 0, 0
+    return left, right
 
 
 def _outer(thickness: int) -> int:
