@@ -41,9 +41,8 @@ _MIN_PICTURE = 0.3
 _BAR_FLAT = 2
 _FLAT_SHARE = _BAR_SHARE
 #: Soft panels are read on every fourth pixel of every fourth line (enough to tell detail
-#: from blur);
-#: a line is soft when its mean absolute Laplacian is below _SOFT_RATIO of the central
-#: lines' median (a test scene's copy blurred by sigma 20 px at 854x480: 0.03-0.04) ...
+#: from blur); a line is soft when its mean absolute Laplacian is below _SOFT_RATIO of the
+#: central lines' median (a test scene's copy blurred by sigma 20 px at 854x480: 0.03-0.04) ...
 _SOFT_SCALE = 4
 _SOFT_RATIO = 0.15
 #: ... and the panel's edge runs straight: in each of _SOFT_BANDS bands across the frame,
@@ -84,7 +83,8 @@ def picture_box(rgb: np.ndarray, before: tuple[int, int, int, int] | None = None
     its own but is still black and flat where that box's bars were, the box carries over.
     A picture whose edge goes dark (a scene turning to night beside the right bar) merges
     with its bar, so the pair looks unequal; on its own the frame would be read whole, bars
-    and all (a boxed clip's last frames had read colour 9 and blur 19 points off)."""
+    and all (a boxed clip whose last frames went dark read colour 9 and blur 19 points off
+    its picture)."""
     found = _box(rgb)
     h, w = rgb.shape[:2]
     if before is not None and found == (0, h, 0, w) and before != found and _still_barred(rgb, before):
@@ -93,6 +93,7 @@ def picture_box(rgb: np.ndarray, before: tuple[int, int, int, int] | None = None
 
 
 def _still_barred(rgb: np.ndarray, box: tuple[int, int, int, int]) -> bool:
+    """The outer parts of the box's bars are still mostly black and flat in this frame."""
     top, bottom, left, right = box
     h, w = rgb.shape[:2]
     bars = [rgb[: _outer(top)], rgb[h - _outer(h - bottom) :]] if top else []
