@@ -42,9 +42,10 @@ _BAR_FLAT = 2
 _FLAT_SHARE = _BAR_SHARE
 #: Soft panels are read on every fourth pixel of every fourth line (enough to tell detail
 #: from blur); a line is soft when its mean absolute Laplacian is below _SOFT_RATIO of the
-#: central lines' median (a test scene's copy blurred by sigma 20 px at 854x480: 0.03-0.04) ...
+#: central lines' median (a test scene's copy blurred by sigma 20 px at 854x480: 0.03-0.04;
+#: x264's encode of a real repost's panels beside a face: 0.11-0.19) ...
 _SOFT_SCALE = 4
-_SOFT_RATIO = 0.15
+_SOFT_RATIO = 0.3
 #: ... and the panel's edge runs straight: in each of _SOFT_BANDS bands across the frame,
 #: the panel holds less than _EDGE_RATIO of the detail of the picture strip just inside
 #: its edge (_SOFT_STRIP of the side wide), where a shallow-focus background continues.
@@ -52,10 +53,11 @@ _SOFT_BANDS = 4
 _SOFT_STRIP = 0.03
 _EDGE_RATIO = 0.3
 #: The Laplacian carries the picture's detail a small pixel out over the panel, and the
-#: edge falls between small pixels, so the soft run stops up to this many short of the
-#: edge; the box starts that much further in (shaving at most a few pixels of picture
-#: rather than keeping blurred panel).
-_SOFT_EDGE_SPILL = 1
+#: edge falls anywhere inside a small pixel, so the soft run stops up to this many short of
+#: the edge; the box starts that much further in, shaving up to 8 pixels of picture rather
+#: than keeping a sliver of panel (whose straight edge read as sharpness: 2 px of panel
+#: inside a repost's box read blur 8 points sharper than the picture alone).
+_SOFT_EDGE_SPILL = 2
 
 
 def _bar_lines(dark: np.ndarray) -> int:
@@ -80,25 +82,39 @@ def picture_box(rgb: np.ndarray, before: tuple[int, int, int, int] | None = None
     bounds; the whole frame when there are none. RGB, or a luma plane (H x W).
 
     `before` is the box of an earlier frame of the video: when this frame shows no bars of
-    its own but is still black and flat where that box's bars were, the box carries over.
-    A picture whose edge goes dark (a scene turning to night beside the right bar) merges
-    with its bar, so the pair looks unequal; on its own the frame would be read whole, bars
-    and all (a boxed clip whose last frames went dark read colour 9 and blur 19 points off
-    its picture)."""
+    its own but is still black and flat, or still soft, where that box's bars or panels
+    were, the box carries over. A picture whose edge goes dark (a scene turning to night
+    beside the right bar) merges with its bar, and one whose edge is smooth for a moment
+    (a cheek beside a panel) fails the panel's straight-edge test; on its own such a frame
+    would be read whole, bars and all (a boxed clip whose last frames went dark read colour
+    9 and blur 19 points off its picture)."""
     found = _box(rgb)
     h, w = rgb.shape[:2]
-    if before is not None and found == (0, h, 0, w) and before != found and _still_barred(rgb, before):
+    if before is not None and found == (0, h, 0, w) and before != found and _still_framed(rgb, before):
         return before
     return found
 
 
-def _still_barred(rgb: np.ndarray, box: tuple[int, int, int, int]) -> bool:
-    """The outer parts of the box's bars are still mostly black and flat in this frame."""
+def _still_framed(rgb: np.ndarray, box: tuple[int, int, int, int]) -> bool:
+    """The outer parts of the box's margins are still mostly black and flat in this frame
+    (bars), or still soft beside a picture with detail (panels)."""
     top, bottom, left, right = box
     h, w = rgb.shape[:2]
-    bars = [rgb[: _outer(top)], rgb[h - _outer(h - bottom) :]] if top else []
-    bars += [rgb[top:bottom, : _outer(left)], rgb[top:bottom, w - _outer(w - right) :]] if left else []
-    return bool(bars) and all(region.size and np.mean(region <= _BAR_LUMA) >= _BAR_SHARE and _flat(region) for region in bars)
+    margins = [rgb[: _outer(top)], rgb[h - _outer(h - bottom) :]] if top else []
+    margins += [rgb[top:bottom, : _outer(left)], rgb[top:bottom, w - _outer(w - right) :]] if left else []
+    if not margins:
+        return False
+    if all(m.size and np.mean(m <= _BAR_LUMA) >= _BAR_SHARE and _flat(m) for m in margins):
+        return True
+    small = _small_gray(rgb)
+    if small is None:
+        return False
+    detail = cv2.convertScaleAbs(cv2.Laplacian(small, cv2.CV_16S, ksize=1))
+    t, b, l, r = (v // _SOFT_SCALE for v in (top, bottom, left, right))
+    picture = float(detail[t:b, l:r].mean()) if b > t and r > l else 0.0
+    # one small pixel off the edge: the Laplacian carries the picture's detail that far
+    panels = [detail[: t - 1], detail[b + 1 :]] if top else [detail[:, : l - 1], detail[:, r + 1 :]]
+    return picture > 0 and all(m.size and m.mean() < _SOFT_RATIO * picture for m in panels)
 
 
 def _box(rgb: np.ndarray) -> tuple[int, int, int, int]:
@@ -146,15 +162,15 @@ def _soft_panels(gray: np.ndarray, detail: np.ndarray) -> tuple[int, int]:
     left, right = _pair(per_column < _SOFT_RATIO * centre)
     if not left or min(gray[:, :left].mean(), gray[:, n - right :].mean()) <= _BAR_LUMA:
         return 0, 0  # near-black sides are bars (flat) or a dark picture's edges, not panels
-    left, right = left + _SOFT_EDGE_SPILL, right + _SOFT_EDGE_SPILL
     strip = max(2, int(_SOFT_STRIP * n))
     for band in np.array_split(detail, _SOFT_BANDS, axis=0):
         columns = cv2.reduce(np.ascontiguousarray(band), 0, cv2.REDUCE_AVG, dtype=cv2.CV_32F).ravel()
-        inside_left, inside_right = columns[left : left + strip].mean(), columns[n - right - strip : n - right].mean()
-        if not (columns[: left - _SOFT_EDGE_SPILL].mean() < _EDGE_RATIO * inside_left
-                and columns[n - right + _SOFT_EDGE_SPILL :].mean() < _EDGE_RATIO * inside_right):
+        # the strip starts at the edge's own step, which runs straight through every band
+        inside_left = columns[left + 1 : left + 1 + strip].mean()
+        inside_right = columns[n - right - 1 - strip : n - right - 1].mean()
+        if not (columns[:left].mean() < _EDGE_RATIO * inside_left and columns[n - right :].mean() < _EDGE_RATIO * inside_right):
             return 0, 0
-    return left, right
+    return left + _SOFT_EDGE_SPILL, right + _SOFT_EDGE_SPILL
 
 
 def _outer(thickness: int) -> int:
