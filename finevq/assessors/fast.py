@@ -85,10 +85,11 @@ def measure(path: str, limits: Limits = Limits(), deep: bool = True, timeline_si
 
     from ..backbone import BackgroundFeatures
 
-    last_box: list[tuple[int, int, int, int] | None] = [None]  # the helper runs frames one at a time, in decode order
+    last_box: tuple[int, int, int, int] | None = None  # the helper runs frames one at a time, in decode order
 
     def sampled(rgb: np.ndarray, slot: bool, second: bool, crop: bool) -> tuple[dict | None, dict | None, np.ndarray | None, tuple]:
-        box = last_box[0] = picture_box(rgb, last_box[0])
+        nonlocal last_box
+        box = last_box = picture_box(rgb, last_box)
         rgb = np.ascontiguousarray(rgb[box[0] : box[1], box[2] : box[3]])
         return (
             spatial_signals(rgb) if slot else None,
