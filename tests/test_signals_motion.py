@@ -208,6 +208,29 @@ def test_losing_most_frames_reads_as_drops_at_the_declared_rate():
     assert half.signals["drop_ratio"] == 0
 
 
+def test_a_stream_made_at_a_low_rate_lags_like_its_dropped_frames():
+    """Below 20 fps the frames a smooth rate would show count as missing, however the rate is
+    declared: a pan kept at every k-th frame and declared at 30/k fps reads the drops, the
+    held pictures and the jerks of the same frames with their 30 fps timestamps."""
+    keys = ("drop_ratio", "fps_deficit", "freeze_ratio", "jerkiness")
+    rows = []
+    for k in (3, 6, 10):
+        low = analyse(CLEAN[::k], fps=FPS / k)
+        gapped = analyse(CLEAN[::k], pts=np.arange(0, N, k) / FPS)
+        for key in keys:
+            assert abs(low.signals[key] - gapped.signals[key]) < 0.05 * max(1.0, gapped.signals[key]), (k, key)
+        assert abs(low.signals["drop_ratio"] - (1 - FPS / k / 20)) < 0.05  # missing from 20 fps
+        assert low.stalls["count"] == 0
+        assert kinds(low).count("drop") == 1  # one span, not an event per frame
+        rows.append(low.signals)
+    for key in keys:
+        assert increasing([r[key] for r in rows]), key
+    assert rows[0]["jerkiness"] > 0.8  # the copy with each picture repeated 3 times at 30 fps reads 1.36
+    # 15 fps is short of smooth, but its intervals are not gaps
+    fifteen = analyse(CLEAN[::2], fps=FPS / 2).signals
+    assert fifteen["drop_ratio"] == 0 and abs(fifteen["fps_deficit"] - 0.25) < 0.02
+
+
 def test_shake_grows_with_jitter():
     reports = [analyse(pan(jitter=a)) for a in (0.0, 0.5, 1.0, 2.0, 4.0)]
     shake = [r.signals["shake_rms"] for r in reports]

@@ -331,7 +331,7 @@ def _report(pts: np.ndarray, series: dict[str, np.ndarray], fps: float, length: 
         return MotionReport({name: 0.0 for name in MOTION_SIGNALS} | {"duration": duration}, [], [],
                             _stall_summary([], duration))
     dt = np.diff(pts)
-    step = _frame_step(dt, fps)
+    step = min(_frame_step(dt, fps), 1.0 / SMOOTH_FPS)
     dt = np.where(dt > 0, dt, step)  # repeated or reordered timestamps
     p = _Pairs(end=np.cumsum(dt), dt=dt, **series)
     p.dx, p.dy = p.dx / length, p.dy / length
@@ -346,7 +346,7 @@ def _report(pts: np.ndarray, series: dict[str, np.ndarray], fps: float, length: 
     p.stutter = _beyond_fold(p.held, p.fold)
     runs = _freeze_runs(p, context)
     p.scope = (p.moving | p.frozen) & ~p.cut & ~p.stalled
-    p.jerk, p.pace = _jerk(p)
+    p.jerk, p.pace = _jerk(p, step)
     p.shake = _shake(p, step)
     p.flicker, p.swing = _flicker(p, step)
 
@@ -363,7 +363,7 @@ def _report(pts: np.ndarray, series: dict[str, np.ndarray], fps: float, length: 
     events = [MotionEvent("stall" if is_stall else "freeze", a, b) for a, b, n_held, is_stall in runs
               if is_stall or n_held >= p.fold + 1]  # one repeat (at the perceived rate) is stutter, counted in repeat_ratio
     events += [MotionEvent("scene_cut", float(e - d), float(e)) for e, d in zip(p.end[p.cut], p.dt[p.cut])]
-    events += [MotionEvent("drop", float(e - d + step), float(e)) for e, d in zip(p.end[p.gap], p.dt[p.gap])]
+    events += _merged([(float(e - d + step), float(e)) for e, d in zip(p.end[p.gap], p.dt[p.gap])], "drop", step)
     for kind, key, threshold in (("shake", "shake_rms", SHAKE_EVENT), ("flicker", "flicker_rms", FLICKER_EVENT),
                                  ("drop", "repeat_ratio", REPEAT_EVENT)):
         events += _second_events(kind, [s[key] > threshold for s in per_second], duration)
@@ -371,6 +371,18 @@ def _report(pts: np.ndarray, series: dict[str, np.ndarray], fps: float, length: 
     events = sorted((MotionEvent(e.kind, e.start + start, e.end + start) for e in events),
                     key=lambda e: (e.start, e.end, e.kind))
     return MotionReport(signals, per_second, events, summary)
+
+
+def _merged(spans: list[tuple[float, float]], kind: str, step: float) -> list[MotionEvent]:
+    """One event for spans that only one shown frame separates: a stream at 4 fps drops
+    frames from start to end, not in hundreds of events."""
+    merged: list[list[float]] = []
+    for a, b in spans:
+        if merged and a - merged[-1][1] <= 1.01 * step:
+            merged[-1][1] = b
+        else:
+            merged.append([a, b])
+    return [MotionEvent(kind, a, b) for a, b in merged]
 
 
 def _freeze_runs(p: _Pairs, context: int) -> list[tuple[float, float, int, bool]]:
@@ -389,6 +401,14 @@ def _freeze_runs(p: _Pairs, context: int) -> list[tuple[float, float, int, bool]
     n = p.dt.size
     inside = p.hold > 0
     first, stop = _runs(inside)
+    # a timestamp gap across which the picture changed ends its freeze: the next pair holds
+    # another picture (a stream at 4 fps is a run of short freezes, as its copy at 30 fps
+    # with every picture repeated is, not one freeze as long as the video)
+    changed = inside & p.gap & ~p.held
+    changed[stop - 1] = False
+    if changed.any():
+        cuts = np.flatnonzero(changed) + 1
+        first, stop = np.sort(np.concatenate([first, cuts])), np.sort(np.concatenate([stop, cuts]))
     moving = p.moving
     n_moving = _cumsum0(moving)
     lo, hi = np.maximum(first - context, 0), np.minimum(stop + context, n)
@@ -458,18 +478,28 @@ def _cumsum0(x: np.ndarray) -> np.ndarray:
     return np.concatenate([[0], np.cumsum(x)])
 
 
-def _jerk(p: _Pairs) -> tuple[np.ndarray, np.ndarray]:
+def _jerk(p: _Pairs, step: float) -> tuple[np.ndarray, np.ndarray]:
     """Deviation of each frame difference from its local mean, and that mean; cuts and
     stalls are bridged by interpolation so that their edges do not read as jerks. A
     picture's free repeats (`fold`) are left out (0 in both), so a picture shown twice at
-    60 fps moves as steadily as at 30."""
+    60 fps moves as steadily as at 30.
+
+    Differences are laid on the frame step's grid: a timestamp gap shows its picture for
+    the steps it skips, so it is that many still steps and then the jump, summed back into
+    its pair. Dropped frames, a stream made at a low rate and its copy with every picture
+    repeated then jerk alike, as they look alike on a screen."""
     keep = ~p.cut & ~p.stalled
     index = np.arange(p.diff.size)
     diff = np.interp(index, index[keep], p.diff[keep]) if keep.any() else p.diff
     shown = ~(p.held & ~p.stutter)
+    steps = np.where(p.gap, np.maximum(np.rint(p.dt / step), 1.0), 1.0).astype(np.intp)[shown]
+    grid = np.zeros(int(steps.sum()))
+    grid[np.cumsum(steps) - 1] = diff[shown]
+    pace_grid = _running_mean(grid, JERK_WINDOW)
+    owner = np.repeat(np.arange(steps.size), steps)
     jerk, pace = np.zeros_like(diff), np.zeros_like(diff)
-    pace[shown] = _running_mean(diff[shown], JERK_WINDOW)
-    jerk[shown] = np.abs(diff[shown] - pace[shown])
+    pace[shown] = np.bincount(owner, pace_grid, steps.size)
+    jerk[shown] = np.bincount(owner, np.abs(grid - pace_grid), steps.size)
     return jerk, pace
 
 
