@@ -279,10 +279,8 @@ class FastAssessor(Assessor):
             prediction = self._prediction([m.second_signals[nearest]], motion)
             for dim in DIMENSIONS:
                 raw[dim].append(prediction.scores[dim])
-        scores = {
-            dim: [round(float(np.clip(v + video_scores[dim] - np.mean(series), 0.0, 100.0)), 2) for v in series]
-            for dim, series in raw.items()
-        }
+        shifts = {dim: video_scores[dim] - float(np.mean(series)) for dim, series in raw.items()}
+        scores = {dim: [round(float(np.clip(v + shifts[dim], 0.0, 100.0)), 2) for v in series] for dim, series in raw.items()}
         events = [Event(kind=e.kind, start=round(e.start, 3), end=round(e.end, 3)) for e in (m.motion.events if m.motion else [])]
         return Timeline(seconds=[float(s) for s in range(n)], scores=scores, events=events)
 

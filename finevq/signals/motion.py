@@ -330,6 +330,11 @@ def _report(pts: np.ndarray, series: dict[str, np.ndarray], fps: float, length: 
         duration = pts.size / fps
         return MotionReport({name: 0.0 for name in MOTION_SIGNALS} | {"duration": duration}, [], [],
                             _stall_summary([], duration))
+    if fps < SMOOTH_FPS:
+        # made below the smooth rate: its frames land on that rate's grid, where some
+        # intervals skip a slot (15 fps: every third), so what is missing grows with the
+        # shortfall instead of all at once where an interval reaches GAP_FACTOR slots
+        pts = np.round(pts * SMOOTH_FPS) / SMOOTH_FPS
     dt = np.diff(pts)
     step = min(_frame_step(dt, fps), 1.0 / SMOOTH_FPS)
     dt = np.where(dt > 0, dt, step)  # repeated or reordered timestamps
@@ -492,7 +497,9 @@ def _jerk(p: _Pairs, step: float) -> tuple[np.ndarray, np.ndarray]:
     index = np.arange(p.diff.size)
     diff = np.interp(index, index[keep], p.diff[keep]) if keep.any() else p.diff
     shown = ~(p.held & ~p.stutter)
-    steps = np.where(p.gap, np.maximum(np.rint(p.dt / step), 1.0), 1.0).astype(np.intp)[shown]
+    # still steps beyond two windows from either jump change no mean: a timestamp leap of
+    # hours costs no more than one of a second
+    steps = np.where(p.gap, np.clip(np.rint(p.dt / step), 1.0, 2 * JERK_WINDOW), 1.0).astype(np.intp)[shown]
     grid = np.zeros(int(steps.sum()))
     grid[np.cumsum(steps) - 1] = diff[shown]
     pace_grid = _running_mean(grid, JERK_WINDOW)
