@@ -53,7 +53,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sources", type=Path, default=REPO.parent / "shared/data/sources")
     parser.add_argument("--work", type=Path, default=Path("finevq-train"), help="benchmark clips, feature cache and model")
-    parser.add_argument("--version", default="synthetic-kadid-11")
+    parser.add_argument("--version", default="synthetic-kadid-12")
     args = parser.parse_args()
     missing = [s for s in REAL_SOURCES if not (args.sources / s).exists()]
     if missing:

@@ -205,6 +205,31 @@ def test_learned_heads_round_trip_and_bound_far_out_inputs(trained):
     assert np.isfinite(wild).all() and (wild >= 0).all() and (wild <= 100).all()
 
 
+def test_temporal_evidence_keeps_its_order_far_out_for_the_temporal_networks(trained):
+    """Strong flicker, stalls and lagging lie beyond the clip of a mostly still benchmark:
+    the temporal networks' inputs keep growing there (logarithmically, up to a bound), so a
+    stronger distortion is still a different input; the shared networks' inputs stop at the
+    clip, and so did everything in models trained before the bound."""
+    from finevq.heads.learned import INPUT_CLIP, OWN_INPUT_BOUND, LearnedHeads
+
+    _, _, model = trained
+    heads = LearnedHeads.load(model)
+    assert heads.own_bound == OWN_INPUT_BOUND
+    far = heads.center + np.array([0.0, 4.0, 8.0, 40.0, 400.0, 1e9])[:, None] * heads.scale
+    soft, hard = heads.standardise(far, heads.own_bound), heads.standardise(far)
+    assert np.all(np.diff(soft[:-1], axis=0) > 0) and np.all(soft[-1] == OWN_INPUT_BOUND)
+    assert np.all(hard[2:] == INPUT_CLIP)
+    # the temporal score still moves as its evidence grows past the clip (here freezes; the
+    # tiny test model barely reacts, so only "moves" is asserted), and did not with a clip
+    temporal = DIMENSIONS.index(Dimension.TEMPORAL)
+    column = heads.signal_names.index("freeze_ratio")
+    signals = np.tile(heads.center[: len(heads.signal_names)], (3, 1))
+    signals[:, column] += np.array([INPUT_CLIP, 3 * INPUT_CLIP, 30 * INPUT_CLIP]) * heads.scale[column]
+    bounded = heads.learned_scores(signals)[:, temporal]
+    clipped = LearnedHeads(**{**heads.__dict__, "own_bound": None}).learned_scores(signals)[:, temporal]
+    assert len(set(bounded.tolist())) == 3 and len(set(clipped.tolist())) == 1
+
+
 def test_temporal_networks_read_only_the_motion_path(trained):
     """What a source looks like must not move its temporal score (a portrait copy of a clip
     once lost 13 temporal points): spatial signals and deep features are not its inputs."""

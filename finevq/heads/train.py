@@ -18,7 +18,7 @@ import pandas as pd
 
 from ..taxonomy import DIMENSIONS, DISTORTION_DIMENSIONS, Dimension, distortion, level_index
 from .features import matrices
-from .learned import OVERALL, LearnedHeads, Network, OwnInputs, own_input_names, ship_scores
+from .learned import OVERALL, OWN_INPUT_BOUND, LearnedHeads, Network, OwnInputs, own_input_names, ship_scores
 from .model import Heads
 
 
@@ -90,7 +90,7 @@ def fit(data: Dataset, monotone: Heads, config: TrainConfig = TrainConfig(), row
     heads = LearnedHeads(
         version=version, signal_names=data.signal_names, type_names=data.type_names, monotone=monotone,
         center=np.zeros(0), scale=np.ones(0), pca_mean=None, pca_components=None, deep_center=None,
-        regressors=[], classifiers=[],
+        regressors=[], classifiers=[], own_bound=OWN_INPUT_BOUND,
     )
     if config.pca and deep.shape[1] and not np.isnan(deep).all():
         deep_center = np.nanmedian(deep, axis=0)
@@ -112,8 +112,9 @@ def fit(data: Dataset, monotone: Heads, config: TrainConfig = TrainConfig(), row
             if t.shape[1] and 0 < t.sum() < t.size:
                 clf = MLPClassifier(**common).fit(x, t.astype(int) if t.shape[1] > 1 else t[:, 0].astype(int))
                 heads.classifiers.append(Network.from_sklearn(clf, sigmoid=True))
+        x_own = heads.standardise(raw, heads.own_bound)
         for name in config.own_inputs:
-            heads.own.append(_own_networks(heads, Dimension(name), x, y, data.type_names, t, config))
+            heads.own.append(_own_networks(heads, Dimension(name), x_own, y, data.type_names, t, config))
     heads.report = {"config": asdict(config), "clips": int(len(rows)), "sources": sorted(set(data.groups[rows]))}
     return heads
 
