@@ -26,7 +26,7 @@ WIDTH, HEIGHT, SECONDS = 640, 360, 4
 #: dimension -> (case, how, strengths[, output options]); how is an FFmpeg filter with {}
 #: for the strength, or an encoder name whose strength is a bitrate (mpeg4, kbit/s), a
 #: quantiser (mjpeg) or a constant rate factor (libx264).
-CASES: dict[str, list[tuple[str, str, tuple]]] = {
+CASES: dict[str, list[tuple[str, str, tuple] | tuple[str, str, tuple, tuple[str, ...]]]] = {
     "color": [
         ("desaturate", "eq=saturation={}", (0.6, 0.3, 0.0)),
         ("oversaturate", "eq=saturation={}", (1.6, 2.2, 3.0)),
