@@ -115,7 +115,7 @@ def _still_framed(rgb: np.ndarray, box: tuple[int, int, int, int]) -> bool:
     picture = float(detail[t:b, l:r].mean()) if b > t and r > l else 0.0
     # back out past the edge's own step, by as much as the box was set in from it
     k = _SOFT_EDGE_SPILL
-    panels = [detail[: t - k], detail[b + k :]] if top else [detail[:, : l - k], detail[:, r + k :]]
+    panels = [detail[: max(t - k, 0)], detail[b + k :]] if top else [detail[:, : max(l - k, 0)], detail[:, r + k :]]
     return picture > 0 and all(m.size and m.mean() < _SOFT_RATIO * picture for m in panels)
 
 
