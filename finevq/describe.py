@@ -55,6 +55,10 @@ def _events_sentence(a: Assessment) -> str | None:
     if not parts:
         return None
     text = "; ".join(parts)
+    if level_index(a.dimensions[Dimension.TEMPORAL].score) == 0:
+        # the event detectors fire on slight shakes and flicker too; said bare after "temporal
+        # shows no noticeable problems", they read as a contradiction
+        return f"Slight events that do not lower the temporal score: {text}."
     return text[0].upper() + text[1:] + "."
 
 

@@ -75,6 +75,19 @@ def test_description_only_says_what_the_record_holds():
     assert describe(failed) == "This video could not be assessed: cut short"
 
 
+def test_events_are_said_as_slight_when_the_temporal_score_is_in_the_top_band():
+    from finevq.schema import Event, Timeline
+
+    timeline = Timeline(seconds=[0.0, 1.0], scores={d: [90.0, 90.0] for d in DIMENSIONS},
+                        events=[Event(kind="shake", start=0.2, end=1.4)])
+    steady = Assessment(video="v.mp4", model=MODEL, dimensions=_dims(), timeline=timeline)
+    assert "Slight events that do not lower the temporal score: it shakes at 0.2–1.4 s." in describe(steady)
+    shaky = Assessment(video="v.mp4", model=MODEL, dimensions=_dims(temporal=45, overall=45), timeline=timeline,
+                       most_impactful=Dimension.TEMPORAL)
+    text = describe(shaky)
+    assert "It shakes at 0.2–1.4 s." in text and "Slight events" not in text
+
+
 def test_schema_command_prints_the_json_schema():
     result = CliRunner().invoke(app, ["schema"])
     assert result.exit_code == 0
