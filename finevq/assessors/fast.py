@@ -21,7 +21,6 @@ from ..heads.learned import LearnedHeads, load_default_learned
 from ..io import Limits, decode_frames, open_video, plan_sampling
 from ..io.decode import DecodeStats
 from ..io.framing import picture_box
-from ..io.probe import count_duration
 from ..schema import Assessment, DetectedDistortion, Event, ModelInfo, StallSummary, Timeline, VideoInfo, dimension_result
 from ..signals.motion import MotionAnalyzer, MotionReport
 from ..signals.spatial import PICTURE_LINES, at_most_lines, spatial_signals
@@ -102,9 +101,7 @@ def measure(path: str, limits: Limits = Limits(), deep: bool = True, timeline_si
         features = BackgroundFeatures() if deep else None
         try:
             info = source.info
-            duration = info.duration or (source.expected_frames / info.fps if source.expected_frames and info.fps else None)
-            duration = duration or count_duration(path, info.fps) or 1.0
-            plan = plan_sampling(duration)
+            plan = plan_sampling(source.planning_duration())
             stats = DecodeStats()
             analyzer = MotionAnalyzer(source.frame_rate)
             frame_signals: dict[int, dict[str, float]] = {}
@@ -160,20 +157,8 @@ def measure(path: str, limits: Limits = Limits(), deep: bool = True, timeline_si
         motion = analyzer.finish() if stats.frames >= MIN_MOTION_FRAMES else None
         if motion is None:
             notes.append(f"temporal: {stats.frames} frame(s) hold no motion to measure; temporal scored as undistorted")
-        rotated = stats.rotation in (90, 270)
-        info = info.model_copy(
-            update={
-                "frame_count": stats.frames,
-                "rotation": stats.rotation,
-                "interlaced": stats.interlaced,
-                "variable_frame_rate": stats.intervals_irregular,
-                "width": info.height if rotated else info.width,
-                "height": info.width if rotated else info.height,
-                "duration": round(info.duration if info.duration else stats.last_time + (1 / info.fps if info.fps else 0), 4),
-            }
-        )
         return Measurement(
-            info=info,
+            info=stats.corrected(info, stats.last_time + (1 / info.fps if info.fps else 0)),
             frame_signals=[frame_signals[k] for k in sorted(frame_signals)],
             second_signals=second_signals,
             motion=motion,

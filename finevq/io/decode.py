@@ -16,6 +16,7 @@ import cv2
 import numpy as np
 
 from ..errors import AssessmentError
+from ..schema import VideoInfo
 from .framing import picture_box
 from .probe import VideoSource
 from .sampling import SamplingPlan
@@ -47,6 +48,21 @@ class DecodeStats:
     damaged: str | None = None
     last_time: float = 0.0
     _intervals: list[float] = field(default_factory=list)
+
+    def corrected(self, info: VideoInfo, duration: float) -> VideoInfo:
+        """The header's facts with what only the decode could tell: frames decoded,
+        rotation, interlacing, irregular timing, the display size after rotation, and
+        `duration` where the header states none."""
+        rotated = self.rotation in (90, 270)
+        return info.model_copy(update={
+            "frame_count": self.frames,
+            "rotation": self.rotation,
+            "interlaced": self.interlaced,
+            "variable_frame_rate": self.intervals_irregular,
+            "width": info.height if rotated else info.width,
+            "height": info.width if rotated else info.height,
+            "duration": round(info.duration or duration, 4),
+        })
 
 
 def _plane_luma(frame: av.VideoFrame) -> np.ndarray:

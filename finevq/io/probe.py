@@ -73,6 +73,14 @@ class VideoSource:
         rates = (float(r) for r in (self.stream.guessed_rate, self.stream.base_rate) if r and 0.1 <= float(r) <= 1000)
         self.frame_rate = next(rates, None) or self.info.fps
 
+    def planning_duration(self) -> float:
+        """Seconds to place the sampled frames by, before anything is decoded: the header's
+        duration, else its frame count over the rate, else the last packet's timestamp,
+        else 1 s (the plan then takes what frames there are)."""
+        info = self.info
+        duration = info.duration or (self.expected_frames / info.fps if self.expected_frames and info.fps else None)
+        return duration or count_duration(self.path, info.fps) or 1.0
+
     def close(self) -> None:
         self.container.close()
 

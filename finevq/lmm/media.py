@@ -20,7 +20,6 @@ import torch
 from ..errors import AssessmentError
 from ..io import Limits, SamplingPlan, decode_frames, open_video, plan_sampling
 from ..io.decode import DecodeStats
-from ..io.probe import count_duration
 from ..schema import VideoInfo
 from .config import LMMConfig
 
@@ -52,8 +51,7 @@ def read_clip(path: str, config: LMMConfig, limits: Limits = Limits()) -> Clip:
     motion_on = config.motion.enabled
     with open_video(path, limits) as source:
         info = source.info
-        duration = info.duration or (source.expected_frames / info.fps if source.expected_frames and info.fps else None)
-        duration = duration or count_duration(path, info.fps) or 1.0
+        duration = source.planning_duration()
         times = keyframe_times(duration, config)
         stats = DecodeStats()
         # keep at most about max_frames motion frames while decoding; trimmed exactly below
@@ -75,17 +73,7 @@ def read_clip(path: str, config: LMMConfig, limits: Limits = Limits()) -> Clip:
         keep = np.linspace(0, len(motion) - 1, config.motion.max_frames).round().astype(int)
         motion, motion_times = [motion[i] for i in keep], [motion_times[i] for i in keep]
     notes = [f"decode: {stats.damaged}; the frames before it were assessed"] if stats.damaged else []
-    rotated = stats.rotation in (90, 270)
-    info = info.model_copy(update={
-        "frame_count": stats.frames,
-        "rotation": stats.rotation,
-        "interlaced": stats.interlaced,
-        "variable_frame_rate": stats.intervals_irregular,
-        "width": info.height if rotated else info.width,
-        "height": info.width if rotated else info.height,
-        "duration": round(info.duration or duration, 4),
-    })
-    return Clip(keyframes, list(times), np.stack(motion) if motion_on else None, motion_times, info, notes)
+    return Clip(keyframes, list(times), np.stack(motion) if motion_on else None, motion_times, stats.corrected(info, duration), notes)
 
 
 def pixel_values(clip: Clip, config: LMMConfig) -> torch.Tensor:
