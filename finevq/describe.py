@@ -8,7 +8,6 @@ so every path words the same facts the same way.
 from __future__ import annotations
 
 from .schema import Assessment
-from .signals.motion import SMOOTH_FPS
 from .taxonomy import DISTORTION_DIMENSIONS, Dimension, level_index
 
 _NOUN = {
@@ -50,11 +49,7 @@ def _events_sentence(a: Assessment) -> str | None:
         )
     for kind in ("shake", "flicker", "drop"):
         spans = [e for e in (a.timeline.events if a.timeline else []) if e.kind == kind]
-        if spans and kind == "drop" and a.info is not None and a.info.fps and a.info.fps < SMOOTH_FPS:
-            # a stream made at a low rate misses, all along, the pictures smooth motion
-            # needs: that is its frame rate, not frames dropped at some moments
-            parts.append(f"it shows only {a.info.fps:.0f} pictures a second, fewer than smooth motion needs ({SMOOTH_FPS:.0f})")
-        elif spans:
+        if spans:
             where = ", ".join(_span(e.start, e.end) for e in spans[:3]) + (" and later" if len(spans) > 3 else "")
             parts.append(f"it {_EVENT_WORDS[kind]} at {where}")
     if not parts:

@@ -88,23 +88,6 @@ def test_events_are_said_as_slight_when_the_temporal_score_is_in_the_top_band():
     assert "It shakes at 0.2–1.4 s." in text and "Slight events" not in text
 
 
-def test_a_low_frame_rate_is_said_as_such_not_as_dropped_frames():
-    from finevq.schema import Event, Timeline, VideoInfo
-
-    timeline = Timeline(seconds=[0.0, 1.0, 2.0], scores={d: [40.0] * 3 for d in DIMENSIONS},
-                        events=[Event(kind="drop", start=0.1, end=2.9)])
-    dims = _dims(temporal=39, overall=39)
-
-    def said(fps):
-        info = VideoInfo(duration=3.0, fps=fps, width=192, height=144, codec="h264")
-        return describe(Assessment(video="v.mp4", model=MODEL, info=info, dimensions=dims, timeline=timeline,
-                                   most_impactful=Dimension.TEMPORAL))
-
-    assert "It shows only 10 pictures a second, fewer than smooth motion needs (20)." in said(10.0)
-    assert "drops frames" not in said(10.0)
-    assert "It drops frames at 0.1–2.9 s." in said(30.0)
-
-
 def test_schema_command_prints_the_json_schema():
     result = CliRunner().invoke(app, ["schema"])
     assert result.exit_code == 0
