@@ -24,7 +24,7 @@ from ..signals.spatial import SPATIAL_SIGNALS
 
 SIGNAL_PREFIX = "s."
 #: Written into the cache: a cache made by other feature code is refused, not silently mixed.
-FEATURES_VERSION = "9"
+FEATURES_VERSION = "10"
 PART_ROWS = 32
 
 

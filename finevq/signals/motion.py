@@ -107,7 +107,9 @@ MOTION_SIGNALS: dict[str, str] = {
     "freeze_ratio": "stalling and lagging, higher is worse: share of the duration during which "
     "moving content stood still (repeated frames or timestamp gaps), freezes of any length.",
     "stall_count": "stalling, higher is worse: freezes of at least 0.3 s (VQA² stalls); a freeze is "
-    "a sudden stop inside motion that resumes, so still scenes never count (see _freeze_runs).",
+    "a sudden stop inside motion that resumes, so still scenes never count, and the intervals of a "
+    "stream whose typical interval is itself a gap (below 20 fps) are its cadence, not stills "
+    "(see _freeze_runs).",
     "stall_seconds": "stalling, higher is worse: total seconds of stalls.",
     "longest_stall": "stalling, higher is worse: seconds of the longest stall.",
     "stall_share": "stalling, higher is worse: stall_seconds / duration.",
@@ -313,6 +315,7 @@ class _Pairs:
     stutter: np.ndarray = field(init=False)  # held beyond the first fold - 1 repeats of a picture
     fold: int = field(init=False)  # times a picture may be shown without stuttering (1 below ~45 fps)
     gap: np.ndarray = field(init=False)  # timestamps skip frames
+    cadence: np.ndarray = field(init=False)  # a gap as long as the stream's typical interval
     hold: np.ndarray = field(init=False)  # seconds the picture stood still during the pair
     frozen: np.ndarray = field(init=False)
     stalled: np.ndarray = field(init=False)
@@ -330,6 +333,8 @@ def _report(pts: np.ndarray, series: dict[str, np.ndarray], fps: float, length: 
         duration = pts.size / fps
         return MotionReport({name: 0.0 for name in MOTION_SIGNALS} | {"duration": duration}, [], [],
                             _stall_summary([], duration))
+    intervals = np.diff(pts)
+    typical = float(np.median(intervals[intervals > 0])) if (intervals > 0).any() else 1.0 / fps
     if fps < SMOOTH_FPS:
         # made below the smooth rate: its frames land on that rate's grid, where some
         # intervals skip a slot (15 fps: every third), so what is missing grows with the
@@ -346,6 +351,12 @@ def _report(pts: np.ndarray, series: dict[str, np.ndarray], fps: float, length: 
     p.held = (p.changed <= HELD_SHARE) & (p.diff <= HELD_DIFF) & ~p.cut
     p.moving = ((p.changed >= MOVING_SHARE) | ((p.diff >= MOVING_DIFF) & (p.diff >= MOVING_SNR * p.noise))) & ~p.held & ~p.cut
     p.gap = p.dt > GAP_FACTOR * step
+    # where the typical interval is itself a gap (a stream made, or left, below the smooth
+    # rate), a gap of that length is the stream's cadence: lagging, which fps_deficit
+    # measures, never a stall, however the rate is declared (at 3 fps an interval leaves
+    # 0.30 s of the 20 fps grid unfilled, STALL_SECONDS itself, so a steady 3 fps stream
+    # read as a row of stalls and scored better than at 5 fps)
+    p.cadence = p.gap & ~p.held & (typical > GAP_FACTOR * step) & (np.abs(p.dt - typical) < step)
     p.hold = np.where(p.held | _settling(p), p.dt, np.where(p.gap, p.dt - step, 0.0))
     p.fold = _fold(p, step)
     p.stutter = _beyond_fold(p.held, p.fold)
@@ -420,13 +431,15 @@ def _freeze_runs(p: _Pairs, context: int) -> list[tuple[float, float, int, bool]
     share = 3 * p.fold  # a third of the pairs at the perceived rate
     before = (first > 0) & moving[np.maximum(first - 1, 0)] & (share * (n_moving[first] - n_moving[lo]) >= first - lo)
     after = (stop < n) & moving[np.minimum(stop, n - 1)] & (share * (n_moving[hi] - n_moving[stop]) >= hi - stop)
-    held_seconds, n_held = _cumsum0(p.hold), _cumsum0(p.held)
+    n_held = _cumsum0(p.held)
+    beyond_cadence = _cumsum0(np.where(p.cadence, 0.0, p.hold))
     frozen = before & after
-    stall = frozen & (held_seconds[stop] - held_seconds[first] >= STALL_SECONDS - 1e-9)
+    stall = frozen & (beyond_cadence[stop] - beyond_cadence[first] >= STALL_SECONDS - 1e-9)
     run = np.searchsorted(first, np.arange(n), side="right") - 1  # the run each pair would belong to
     p.frozen = inside & frozen[run] if first.size else inside
     p.stalled = inside & stall[run] if first.size else inside
-    return [(float(p.end[a] - p.hold[a]), float(p.end[b - 1]), int(n_held[b] - n_held[a]), bool(s))
+    # a run's last pair may be a cadence gap (the stream moving on at its own pace): not still time
+    return [(float(p.end[a] - p.hold[a]), float(p.end[b - 1] - (p.dt[b - 1] if p.cadence[b - 1] else 0.0)), int(n_held[b] - n_held[a]), bool(s))
             for a, b, s in zip(first[frozen], stop[frozen], stall[frozen])]
 
 
@@ -606,7 +619,7 @@ def _pool(p: _Pairs, part: slice, step: float) -> dict[str, float]:
         "global_speed": ratio(np.hypot(p.dx[part], p.dy[part])[~cut].sum(), dt[~cut].sum()),
         "scene_cuts": float(np.count_nonzero(cut)),
         "freeze_ratio": ratio(p.hold[part][p.frozen[part] & ~free].sum(), dt.sum()),
-        "stall_seconds": float(p.hold[part][p.stalled[part]].sum()),
+        "stall_seconds": float(p.hold[part][p.stalled[part] & ~p.cadence[part]].sum()),
         "repeat_ratio": ratio(np.count_nonzero(scope & p.stutter[part]), np.count_nonzero(scope)),
         "drop_ratio": ratio(missing, dt.size + missing),
         "fps_deficit": max(0.0, ratio(slots - p.fold * np.count_nonzero(scope & ~held), slots)),
