@@ -77,6 +77,46 @@ def test_plan_is_deterministic_complete_and_pairs_cross_dimensions():
         plan(sources, types=["no_such_thing"])
 
 
+def test_mixes_within_a_dimension_pool_two_of_its_types_and_leave_the_rest_alone():
+    sources = [Source("a", seed=1), Source("b", seed=2)]
+    temporal = ["stutter", "dropped_frames", "stalling", "flicker"]
+    before = plan(sources, types=["gaussian_blur", *temporal], pairs=3, seed=3)
+    after = plan(sources, types=["gaussian_blur", *temporal], pairs=3, seed=3, within={"temporal": 8})
+    assert [s for s in after if s in set(before)] == before  # asking for mixes within leaves every other clip as it was
+    mixes = [s for s in after if s not in set(before)]
+    assert len(mixes) > 8  # both sources, up to duplicates
+    for mix in mixes:
+        names = [n for n, _ in mix.applied]
+        assert len(names) == 2 and {DISTORTIONS[n].dimension for n in names} == {"temporal"}
+        assert DISTORTIONS[names[0]].taxonomy != DISTORTIONS[names[1]].taxonomy  # never two kinds of lagging
+        assert "stalling" not in names or names[0] == "stalling"  # a stall first: later ops see its frames
+        levels = dict(mix.applied)
+        pooled = label_scores(levels)[Dimension.TEMPORAL]
+        assert pooled < min(label_scores({n: lvl})[Dimension.TEMPORAL] for n, lvl in levels.items())
+    with pytest.raises(ValueError, match="need two of its distortion types"):
+        plan(sources, types=["gaussian_blur", "stutter", "dropped_frames"], within={"temporal": 2})
+    with pytest.raises(KeyError, match="unknown dimension"):
+        plan(sources, types=temporal, within={"sound": 2})
+
+
+def test_a_stall_then_dropped_frames_makes_a_longer_clip_with_gaps(tmp_path):
+    """The two timing ops compose: the stall's repeated frames lengthen the clip, and the
+    drops after it keep their times, so the stream has both freezes and gaps."""
+    import av
+
+    from finevq.synth.benchmark import Settings, make_one
+
+    spec = ClipSpec(Source("s", seed=4), (("stalling", 5), ("dropped_frames", 4)))
+    clip = make_one(spec, tmp_path, Settings(seconds=2.0, max_side=96))
+    with av.open(str(clip)) as container:
+        stream = container.streams.video[0]
+        times = [float(f.pts * stream.time_base) for f in container.decode(stream)]
+    steps = np.diff(times)
+    assert times[-1] > 2.0 + 0.5  # stalled: longer than the 2 s of content
+    assert steps.max() > 1.5 / 24  # frames missing: gaps on the 24 fps grid
+    assert np.all(steps > 0)
+
+
 def test_sources_must_exist_and_have_unique_names(tmp_path):
     with pytest.raises(FileNotFoundError):
         resolve_sources([str(tmp_path / "missing.mp4")])
@@ -255,6 +295,48 @@ def test_train_refuses_an_unknown_own_inputs_dimension(bench):
     root, _, _ = bench
     result = runner.invoke(app, ["train", str(root / "set" / "labels.csv"), "-o", str(root / "nope"), "--own-inputs", "temporal,sound"])
     assert result.exit_code == 2 and "sound" in result.output
+
+
+@pytest.fixture(scope="module")
+def own_input_clips(bench):
+    """A fourth painted scene, its clips for the temporal networks only."""
+    root, _, _ = bench
+    result = runner.invoke(app, ["synth", "procedural:4", "-o", str(root / "more"), "-t", "gaussian_blur", "-t", "shaking",
+                                 "--pairs", "1", "--seconds", "1", "--max-side", "128", "-w", "2"])
+    assert result.exit_code == 0, result.output
+    return root / "more" / "labels.csv"
+
+
+def test_own_input_clips_train_only_the_temporal_networks(trained, own_input_clips):
+    """Extra clips change the temporal networks and nothing else: the shared networks, and
+    so the other dimensions' blend and held-out numbers, are those of the same training
+    without them."""
+    from finevq.heads.learned import LearnedHeads
+
+    root, labels, model = trained
+    out = root / "model-more"
+    result = runner.invoke(app, ["train", str(labels), "-o", str(out), "--folds", "3", "--ensemble", "2", "--pca", "4", "-w", "2",
+                                 "--own-input-clips", str(own_input_clips)])
+    assert result.exit_code == 0, result.output
+    plain, more = LearnedHeads.load(model), LearnedHeads.load(out)
+    for a, b in zip(plain.regressors + plain.classifiers, more.regressors + more.classifiers, strict=True):
+        assert all(np.array_equal(x, y) for x, y in zip(a.weights + a.biases, b.weights + b.biases))
+    assert not np.array_equal(plain.own[0].regressors[0].weights[0], more.own[0].regressors[0].weights[0])
+    assert more.report["own_input_clips"] == {"clips": 12, "sources": ["procedural4"]}
+    assert more.report["sources"] == plain.report["sources"]
+    assert more.report["cross_validation"]["blend"]["blur"] == plain.report["cross_validation"]["blend"]["blur"]
+    blur = [m.report["cross_validation"]["learned"]["correlation_within"]["blur"]["srcc"]["value"] for m in (plain, more)]
+    assert blur[0] == blur[1]
+    assert "Plus 12 clips from 1 other sources (procedural4) that train\nonly the temporal networks" in (out / "training_report.md").read_text()
+
+
+def test_own_input_clips_from_a_held_out_source_are_refused(trained):
+    """Clips of the labels' own sources would let every fold train on held-out footage."""
+    root, labels, _ = trained
+    result = runner.invoke(app, ["train", str(labels), "-o", str(root / "nope"), "--folds", "3", "--ensemble", "1", "--own-input-clips", str(labels)])
+    assert result.exit_code == 2 and "sources both in the labels and in the own-input clips" in result.output
+    result = runner.invoke(app, ["train", str(labels), "-o", str(root / "nope"), "--folds", "0", "--own-inputs", "", "--own-input-clips", str(labels)])
+    assert result.exit_code == 2 and "need at least one --own-inputs" in result.output
 
 
 def test_shipped_overall_moves_towards_the_pooled_dimensions():

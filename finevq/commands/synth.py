@@ -16,6 +16,7 @@ def synth_command(
     out: Annotated[Path, typer.Option("--out", "-o", help="output folder: clips/ and labels.csv")],
     types: Annotated[list[str] | None, typer.Option("--type", "-t", help="only these distortions (registry names, repeatable); default all", show_default=False)] = None,
     pairs: Annotated[int, typer.Option(min=0, help="random two-dimension mixes per source")] = 12,
+    within: Annotated[list[str] | None, typer.Option("--within", help="DIMENSION=N: N random mixes of two of that dimension's types per source (repeatable)", show_default=False)] = None,
     seconds: Annotated[float, typer.Option(min=0.5, help="clip length")] = 3.0,
     fps: Annotated[float, typer.Option(min=1, help="clip frame rate")] = 24.0,
     max_side: Annotated[int, typer.Option(min=32, help="longest side of the clips (sources are scaled down, never up)")] = 640,
@@ -28,8 +29,9 @@ def synth_command(
 
     console = Console(stderr=True)
     try:
+        mixes = _within_counts(within or [])
         found = resolve_sources(sources)
-        planned = len(plan(found, types=types, pairs=pairs, seed=seed))
+        planned = len(plan(found, types=types, pairs=pairs, seed=seed, within=mixes))
     except (FileNotFoundError, ValueError, KeyError) as exc:
         console.print(f"[red]error:[/] {escape(str(exc))}")
         raise typer.Exit(2) from None
@@ -41,10 +43,20 @@ def synth_command(
         task = bar.add_task("making clips", total=planned)
         labels, errors = build(
             found, out, Settings(seconds=seconds, fps=fps, max_side=max_side, seed=seed),
-            types=types, pairs=pairs, workers=workers, on_progress=lambda done, total: bar.update(task, completed=done),
+            types=types, pairs=pairs, within=mixes, workers=workers, on_progress=lambda done, total: bar.update(task, completed=done),
         )
     for name, error in sorted(errors.items())[:20]:
         console.print(f"[red]failed[/] {escape(name)}: {escape(error)}")
     console.print(f"labels: {labels} ({planned - len(errors)} clips, {len(errors)} failed)")
     if errors:
         raise typer.Exit(1)
+
+
+def _within_counts(items: list[str]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for item in items:
+        dim, _, count = item.partition("=")
+        if not count.strip().isdigit():
+            raise ValueError(f"--within {item!r}: write DIMENSION=N, e.g. temporal=24")
+        counts[dim.strip()] = int(count)
+    return counts

@@ -64,6 +64,7 @@ def train_command(
     ensemble: Annotated[int, typer.Option(min=1, help="networks averaged")] = 5,
     seed: Annotated[int, typer.Option(help="random seed")] = 0,
     own_inputs: Annotated[str, typer.Option(help="comma-separated dimensions whose networks read only their own signals ('' for none)")] = "temporal",
+    own_input_clips: Annotated[Path | None, typer.Option(help="labels CSV of more clips, from other sources, that train only the --own-inputs networks (never held out; features cache beside it)", exists=True, dir_okay=False, show_default=False)] = None,
     version: Annotated[str | None, typer.Option(help="model version string (default: trained-<labels file stem>)", show_default=False)] = None,
     workers: Annotated[int | None, typer.Option("--workers", "-w", min=1, help="processes for measuring", show_default=False)] = None,
 ) -> None:
@@ -77,9 +78,10 @@ def train_command(
         err.print(f"[red]error:[/] --own-inputs: {', '.join(unknown)} is not one of {', '.join(map(str, DISTORTION_DIMENSIONS))}")
         raise typer.Exit(2)
     cache = ensure_cache(labels, features or default_cache(labels), workers)
+    more = (own_input_clips, ensure_cache(own_input_clips, default_cache(own_input_clips), workers)) if own_input_clips else None
     config = TrainConfig(pca=pca, hidden=(hidden,), ensemble=ensemble, alpha=alpha, seed=seed, own_inputs=own)
     try:
-        _, report = train_and_report(labels, cache, out, config, folds, version or f"trained-{labels.stem}", groupings)
+        _, report = train_and_report(labels, cache, out, config, folds, version or f"trained-{labels.stem}", groupings, more)
     except ValueError as exc:
         err.print(f"[red]error:[/] {escape(str(exc))}")
         raise typer.Exit(2) from None

@@ -20,7 +20,7 @@ from ..synth.labels import clean_score, pooling_exponent
 from ..taxonomy import DIMENSIONS
 from .learned import LearnedHeads, ship_scores
 from .model import Heads, load_default_heads
-from .train import Dataset, TrainConfig, choose_blend, choose_pool_share, cross_validate, fit, load_dataset
+from .train import Dataset, TrainConfig, choose_blend, choose_pool_share, cross_validate, fit, load_dataset, with_own_input_clips
 
 
 def _learned_assessments(data: Dataset, scores: np.ndarray, probabilities: np.ndarray) -> list[Assessment]:
@@ -48,6 +48,10 @@ def _markdown(version: str, data: Dataset, folds: int, learned: EvaluationReport
               dropped: list[str], config: TrainConfig, blend: np.ndarray, pool: dict) -> str:
     lines = [f"# Training report: {version}", "",
              f"{len(data.videos)} clips from {len(set(data.groups))} sources; config {config}.", ""]
+    more = data.own_input_clips
+    if more is not None:
+        lines += [f"Plus {len(more.videos)} clips from {len(set(more.groups))} other sources ({', '.join(sorted(set(more.groups)))}) that train",
+                  f"only the {', '.join(config.own_inputs)} networks: in every fit, never held out, in none of the numbers below.", ""]
     if dropped:
         lines += [f"{len(dropped)} labelled videos left out (not measurable): " + "; ".join(dropped[:5]), ""]
     if learned is None or monotone is None:
@@ -129,13 +133,19 @@ def _groupings_markdown(summaries: list[dict[str, float | None]]) -> str:
 
 
 def train_and_report(labels_path: Path, cache: pd.DataFrame, out: Path, config: TrainConfig, folds: int, version: str,
-                     groupings: int = 1) -> tuple[LearnedHeads, Group]:
+                     groupings: int = 1, own_input_clips: tuple[Path, pd.DataFrame] | None = None) -> tuple[LearnedHeads, Group]:
     """`groupings` > 1 cross-validates that many times, the sources grouped into folds
-    differently each time, and reports the spread (the shipped choices come from the first)."""
+    differently each time, and reports the spread (the shipped choices come from the first).
+    `own_input_clips` (labels file, its features cache): clips that train only the
+    own-input networks (`train.with_own_input_clips`)."""
     labels = pd.read_csv(labels_path)
     data, dropped = load_dataset(labels, cache)
     if len(data.videos) < 10:
         raise ValueError(f"only {len(data.videos)} measurable labelled videos; training needs at least 10")
+    if own_input_clips is not None:
+        more, more_dropped = load_dataset(pd.read_csv(own_input_clips[0]), own_input_clips[1])
+        data = with_own_input_clips(data, more, config)
+        dropped += more_dropped
     monotone = load_default_heads()
     learned_report = monotone_report = None
     summaries: list[dict[str, float | None]] = []

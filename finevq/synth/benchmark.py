@@ -15,7 +15,7 @@ import csv
 import functools
 import os
 import zlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from multiprocessing import Pool
 from pathlib import Path
@@ -87,15 +87,25 @@ def resolve_sources(items: Iterable[str]) -> list[Source]:
     return list(seen.values())
 
 
-def plan(sources: Iterable[Source], *, types: Iterable[str] | None = None, pairs: int = 12, seed: int = 0) -> list[ClipSpec]:
+def plan(sources: Iterable[Source], *, types: Iterable[str] | None = None, pairs: int = 12, seed: int = 0,
+         within: Mapping[str, int] | None = None) -> list[ClipSpec]:
     """Clean, every type at every level, then `pairs` random two-dimension mixes per source
-    (levels 2-5: a slight distortion next to another one tells little)."""
+    (levels 2-5: a slight distortion next to another one tells little), then per dimension in
+    `within` that many mixes of two of its types (a stalled clip that also lags), which the
+    labels pool within the dimension. Each kind of mix draws from its own random stream, so
+    asking for one never changes the clips of another."""
     names = list(types or DISTORTIONS)
     unknown = [n for n in names if n not in DISTORTIONS]
     if unknown:
         raise KeyError(f"unknown distortion(s) {', '.join(unknown)}; known: {', '.join(DISTORTIONS)}")
     by_dimension = {d: [n for n in names if DISTORTIONS[n].dimension == d] for d in DISTORTION_DIMENSIONS}
     usable = [d for d, members in by_dimension.items() if members]
+    within = dict(within or {})
+    for dim in within:
+        if dim not in by_dimension:
+            raise KeyError(f"unknown dimension {dim!r} for mixes within one; known: {', '.join(map(str, DISTORTION_DIMENSIONS))}")
+        if len({DISTORTIONS[n].taxonomy for n in by_dimension[dim]}) < 2:
+            raise ValueError(f"mixes within {dim} need two of its distortion types among the chosen ones")
     specs: list[ClipSpec] = []
     for source in sources:
         specs.append(ClipSpec(source, ()))
@@ -104,13 +114,27 @@ def plan(sources: Iterable[Source], *, types: Iterable[str] | None = None, pairs
         for _ in range(pairs if len(usable) > 1 else 0):
             first, second = rng.choice(len(usable), size=2, replace=False)
             chosen = [by_dimension[usable[i]][rng.integers(len(by_dimension[usable[i]]))] for i in sorted((first, second))]
-            specs.append(ClipSpec(source, tuple((n, int(rng.integers(2, 6))) for n in _spatial_first(chosen))))
+            specs.append(ClipSpec(source, tuple((n, int(rng.integers(2, 6))) for n in _capture_order(chosen))))
+        for dim, count in within.items():
+            rng = np.random.default_rng([seed, zlib.crc32(source.id.encode()), zlib.crc32(str(dim).encode())])
+            members = by_dimension[dim]
+            for _ in range(count):
+                first = members[rng.integers(len(members))]
+                others = [n for n in members if DISTORTIONS[n].taxonomy != DISTORTIONS[first].taxonomy]
+                chosen = [first, others[rng.integers(len(others))]]
+                specs.append(ClipSpec(source, tuple((n, int(rng.integers(2, 6))) for n in _capture_order(chosen))))
     return list(dict.fromkeys(specs))
 
 
-def _spatial_first(names: list[str]) -> list[str]:
-    """Capture order: picture damage first, timing damage last."""
-    return sorted(names, key=lambda n: DISTORTIONS[n].dimension == "temporal")
+def _capture_order(names: list[str]) -> list[str]:
+    """Picture damage first, timing damage last, and among timing damage stalls first: a
+    stall lengthens the clip by repeating frames, and an op after it sees those frames as
+    the stream (frames dropped from it keep their times), where an op before it would hand
+    it timestamps it cannot extend."""
+    def rank(n: str) -> int:
+        return 0 if DISTORTIONS[n].dimension != "temporal" else 1 if DISTORTIONS[n].taxonomy == "stalling" else 2
+
+    return sorted(names, key=rank)
 
 
 def _even(n: int) -> int:
@@ -197,6 +221,7 @@ def build(
     *,
     types: Iterable[str] | None = None,
     pairs: int = 12,
+    within: Mapping[str, int] | None = None,
     workers: int | None = None,
     on_progress: Callable[[int, int], None] | None = None,
 ) -> tuple[Path, dict[str, str]]:
@@ -204,7 +229,7 @@ def build(
     labels path and {clip name: error} for the clips that could not be made."""
     clips = out / "clips"
     clips.mkdir(parents=True, exist_ok=True)
-    specs = plan(sources, types=types, pairs=pairs, seed=settings.seed)
+    specs = plan(sources, types=types, pairs=pairs, seed=settings.seed, within=within)
     errors: dict[str, str] = {}
     tasks = [(s, clips, settings) for s in specs]
     done = 0
