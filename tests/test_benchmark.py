@@ -97,6 +97,9 @@ def test_mixes_within_a_dimension_pool_two_of_its_types_and_leave_the_rest_alone
         plan(sources, types=["gaussian_blur", "stutter", "dropped_frames"], within={"temporal": 2})
     with pytest.raises(KeyError, match="unknown dimension"):
         plan(sources, types=temporal, within={"sound": 2})
+    for bad, says in (("sound=2", "error: unknown dimension 'sound'"), ("temporal", "write DIMENSION=N")):
+        result = runner.invoke(app, ["synth", "procedural:1", "-o", "unused", "--within", bad])
+        assert result.exit_code == 2 and says in " ".join(result.output.split()), result.output
 
 
 def test_a_stall_then_dropped_frames_makes_a_longer_clip_with_gaps(tmp_path):

@@ -33,7 +33,7 @@ def synth_command(
         found = resolve_sources(sources)
         planned = len(plan(found, types=types, pairs=pairs, seed=seed, within=mixes))
     except (FileNotFoundError, ValueError, KeyError) as exc:
-        console.print(f"[red]error:[/] {escape(str(exc))}")
+        console.print(f"[red]error:[/] {escape(str(exc.args[0]) if isinstance(exc, KeyError) else str(exc))}")
         raise typer.Exit(2) from None
     if not found:
         console.print("[red]error:[/] no video found in the sources")
