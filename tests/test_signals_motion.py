@@ -243,7 +243,7 @@ def test_lagging_grows_steadily_as_the_frame_rate_falls():
 def test_a_slow_streams_own_interval_is_lagging_and_a_pause_in_it_a_stall():
     """At 3 fps an interval leaves 0.30 s of the 20 fps grid empty, a stall's length: read as
     stalls, a steady 3 fps pan had looked less lagged than at 5 fps. Its cadence is not a
-    stall; a picture that stands three of its intervals still is."""
+    stall; a picture held three intervals longer still is."""
     def slideshow(rate: float, hold: tuple[int, int] | None = None) -> MotionReport:
         times = np.arange(0, 2 * N / FPS, 1 / rate)
         shown = [min(i, hold[0]) if hold and i < hold[1] else i - (hold[1] - hold[0] if hold else 0) for i in range(len(times))]
