@@ -3,7 +3,8 @@
     OMP_NUM_THREADS=1 python scripts/train_default_model.py --sources ../shared/data/sources --work /tmp/finevq-train
 
 On this code it gives the shipped weights bit for bit (checked for synthetic-kadid-14; about
-35 minutes on 2 cores); one BLAS thread keeps the networks' sums in one order.
+30 minutes on 2 cores, timed step by step: the benchmark's clips ~10, their features ~5, the
+extra clips ~5 and theirs ~4, training 6-8); one BLAS thread keeps the networks' sums in one order.
 
 Four steps of `finevq` commands, so anyone can redo (or vary) each by hand:
 
