@@ -362,6 +362,23 @@ def test_a_subset_reads_the_same_values(scenes):
     assert spatial_signals(frame, ()) == {}
 
 
+def test_a_frame_and_its_glance_read_as_the_two_calls_do(scenes):
+    """A sampled frame that is also a timeline frame is measured once for both; the numbers
+    must be those of the separate calls, bit for bit, at every size (below, at and above
+    the picture size, and a panorama whose picture is wider than the native crop)."""
+    from finevq.heads import load_default_heads
+    from finevq.signals.spatial import at_most_lines, signals_and_glance
+
+    wanted = load_default_heads().signal_names
+    base = jpeg(scenes["720p"], 40)
+    panorama = np.ascontiguousarray(np.tile(base, (1, 4, 1)))  # 5120x720: picture 2560x360
+    for frame in (base, scenes["540p"], cv2.resize(base, (480, 270), interpolation=cv2.INTER_AREA), panorama):
+        for glance_wanted in (wanted, None):
+            whole, glance = signals_and_glance(frame, glance_wanted)
+            assert whole == spatial_signals(frame)
+            assert glance == spatial_signals(at_most_lines(frame), glance_wanted)
+
+
 def test_rejects_what_is_not_an_rgb_frame():
     with pytest.raises(ValueError):
         spatial_signals(np.zeros((64, 64), np.uint8))

@@ -207,18 +207,45 @@ def spatial_signals(rgb: np.ndarray, wanted: Collection[str] | None = None, pict
     """The spatial signals of one RGB uint8 frame (H x W x 3, native resolution): all of
     them, or those named in `wanted` (other names are ignored), reading only what they need.
     Blur and colour read the picture at `picture_lines` at most; the heads expect the default."""
+    rgb = _checked(rgb)
+    picture = at_most_lines(rgb, picture_lines)
+    return _measure(_native_crop(rgb), picture, wanted)
+
+
+def signals_and_glance(rgb: np.ndarray, glance_wanted: Collection[str] | None = None) -> tuple[dict[str, float], dict[str, float]]:
+    """`spatial_signals(rgb)` and `spatial_signals(at_most_lines(rgb), glance_wanted)` (a
+    timeline frame's read of the picture alone), sharing what the two have in common: the
+    scaled picture and its blur and colour signals, which both calls read from the same
+    pixels. The numbers are those of the two calls, bit for bit."""
+    rgb = _checked(rgb)
+    picture = at_most_lines(rgb)
+    picture_gray = _luma(picture)
+    whole = _measure(_native_crop(rgb), picture, None, picture_gray)
+    glance = {k: v for k, v in whole.items() if SPATIAL_SIGNALS[k].dimension in _PICTURE_DIMENSIONS and (glance_wanted is None or k in glance_wanted)}
+    glance_native = _native_crop(picture)
+    glance_gray = picture_gray if glance_native is picture else _luma(glance_native)
+    glance.update(noise.measure(glance_native, glance_gray, glance_wanted))
+    glance.update(artifact.measure(glance_native, glance_gray, glance_wanted))
+    return whole, {name: glance[name] for name in SPATIAL_SIGNALS if name in glance}
+
+
+#: The dimensions whose signals read the scaled picture; noise and artifacts read native pixels.
+_PICTURE_DIMENSIONS = ("blur", "color")
+
+
+def _checked(rgb: np.ndarray) -> np.ndarray:
     rgb = np.asarray(rgb)
     if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8:
         raise ValueError(f"expected an H x W x 3 uint8 RGB frame, got {rgb.dtype} {rgb.shape}")
     if min(rgb.shape[:2]) < _MIN_SIDE:
         raise ValueError(f"frame {rgb.shape[1]}x{rgb.shape[0]} is too small; both sides need {_MIN_SIDE}+ pixels")
-    rgb = np.ascontiguousarray(rgb)
+    return np.ascontiguousarray(rgb)
 
-    native = _native_crop(rgb)
-    picture = at_most_lines(rgb, picture_lines)
-    native_gray = _luma(native)
-    picture_gray = native_gray if picture is native else _luma(picture)
 
+def _measure(native: np.ndarray, picture: np.ndarray, wanted: Collection[str] | None, picture_gray: np.ndarray | None = None) -> dict[str, float]:
+    if picture_gray is None:
+        picture_gray = _luma(picture)
+    native_gray = picture_gray if native is picture else _luma(native)
     values: dict[str, float] = {}
     values.update(blur.measure(picture, picture_gray, wanted))
     values.update(color.measure(picture, picture_gray, wanted))
