@@ -17,6 +17,10 @@ _NOUN = {
     Dimension.BLUR: "blur",
     Dimension.TEMPORAL: "temporal stability",
 }
+#: Below this frame rate motion visibly steps (film runs at 24, video at 25-30), and the
+#: motion path reads the stream's own intervals as slots missing from a smooth rate: the
+#: description names the rate itself rather than leaving "lagging" unexplained.
+LOW_FRAME_RATE = 15.0
 _EVENT_WORDS = {"stall": "stalls", "freeze": "freezes", "shake": "shakes", "flicker": "flickers", "drop": "drops frames"}
 
 
@@ -62,6 +66,13 @@ def _events_sentence(a: Assessment) -> str | None:
     return text[0].upper() + text[1:] + "."
 
 
+def _frame_rate_sentence(a: Assessment) -> str | None:
+    fps = a.info.fps if a.info else None
+    if not fps or fps >= LOW_FRAME_RATE:
+        return None
+    return f"It plays at {fps:.3g} frames per second, a low frame rate."
+
+
 def _lowest_second(a: Assessment) -> str | None:
     if not a.timeline or len(a.timeline.seconds) < 3:
         return None
@@ -93,7 +104,7 @@ def describe(a: Assessment) -> str:
         sentences.append(f"{_join(clean).capitalize()} show{'s' if len(clean) == 1 else ''} no noticeable problems.")
     elif not degraded:
         sentences.append("No dimension shows a noticeable distortion.")
-    for extra in (_events_sentence(a), _lowest_second(a)):
+    for extra in (_frame_rate_sentence(a), _events_sentence(a), _lowest_second(a)):
         if extra:
             sentences.append(extra)
     if a.unmeasured:

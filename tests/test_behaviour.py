@@ -114,6 +114,10 @@ def test_temporal_falls_with_the_frame_rate(tmp_path, assessor):
     slowest = series[-1]
     assert slowest.most_impactful is Dimension.TEMPORAL, slowest.description
     assert "lagging" in [d.type for d in slowest.dimensions[Dimension.TEMPORAL].distortions], slowest.description
+    # the description names the low rate; a steady rate drops no frames
+    for rate, result in zip(rates, series):
+        assert ("frames per second, a low frame rate" in result.description) == (rate < 15), result.description
+        assert "drop" not in [e.kind for e in result.timeline.events], (rate, result.timeline.events)
 
 
 def test_length_is_not_a_distortion(tmp_path, assessor):

@@ -88,6 +88,19 @@ def test_events_are_said_as_slight_when_the_temporal_score_is_in_the_top_band():
     assert "It shakes at 0.2–1.4 s." in text and "Slight events" not in text
 
 
+def test_a_low_frame_rate_is_named_from_the_stream():
+    from finevq.schema import VideoInfo
+
+    def text(fps):
+        info = VideoInfo(duration=4.0, fps=fps, width=640, height=360, codec="h264")
+        return describe(Assessment(video="v.mp4", model=MODEL, dimensions=_dims(temporal=30, overall=30), info=info,
+                                   most_impactful=Dimension.TEMPORAL))
+
+    assert "It plays at 3 frames per second, a low frame rate." in text(3.0)
+    assert "It plays at 7.5 frames per second" in text(7.5)
+    assert "frame rate" not in text(15.0) and "frame rate" not in text(29.97) and "frame rate" not in text(None)
+
+
 def test_schema_command_prints_the_json_schema():
     result = CliRunner().invoke(app, ["schema"])
     assert result.exit_code == 0

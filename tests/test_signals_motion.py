@@ -222,7 +222,25 @@ def test_a_stream_made_at_a_low_rate_lags_like_its_dropped_frames():
         # at 2.5 fps each picture stands 0.4 s, longer than a stall, but that is the stream's
         # cadence: lagging, not rebuffering
         assert low.stalls["count"] == gapped.stalls["count"] == 0
-        assert kinds(low).count("drop") == 1  # one span, not an event per frame
+        # a steady low rate is the rate (fps_deficit), not frames dropped from it
+        assert "drop" not in kinds(low) and "drop" not in kinds(gapped)
+
+
+def test_a_low_rate_stream_drops_only_what_its_own_rhythm_misses():
+    """At 15, 12 and 3 fps the intervals skip slots of the 20 fps grid: that is the rate, not
+    dropped frames. Two pictures lost from the stream's own rhythm are a drop, where they were."""
+    for rate in (15, 12, 3):
+        times = np.arange(0, 2 * N / FPS, 1 / rate)
+        frames = [view(40 + 2.0 * t * FPS / 4, 40 + 0.6 * t * FPS / 4) for t in times]
+        steady = analyse(frames, pts=times, fps=float(rate))
+        assert "drop" not in kinds(steady), rate
+        keep = np.ones(times.size, bool)
+        lost_at = times.size // 2
+        keep[lost_at : lost_at + 2] = False
+        gapped = analyse([f for f, k in zip(frames, keep) if k], pts=times[keep], fps=float(rate))
+        drops = [e for e in gapped.events if e.kind == "drop"]
+        assert len(drops) == 1, (rate, drops)
+        assert drops[0].start - 0.05 <= times[lost_at] and drops[0].end >= times[lost_at + 1], (rate, drops, times[lost_at])
 
 
 def test_lagging_grows_steadily_as_the_frame_rate_falls():

@@ -141,7 +141,8 @@ MOTION_SIGNALS: dict[str, str] = {
 @dataclass
 class MotionEvent:
     """A span of the video, in the timestamps' seconds. Kinds: "stall" a freeze of at least
-    0.3 s; "freeze" a shorter one of at least three identical frames; "drop" a timestamp gap,
+    0.3 s; "freeze" a shorter one of at least three identical frames; "drop" a timestamp gap
+    beyond the stream's own frame interval (a steady low rate drops nothing; it is the rate),
     or seconds in which at least 20 % of frames repeat; "shake" / "flicker" seconds whose
     shake_rms / flicker_rms exceed 0.005 / 0.01; "scene_cut" the interval between the two shots."""
 
@@ -335,6 +336,10 @@ def _report(pts: np.ndarray, series: dict[str, np.ndarray], fps: float, length: 
                             _stall_summary([], duration))
     intervals = np.diff(pts)
     typical = float(np.median(intervals[intervals > 0])) if (intervals > 0).any() else 1.0 / fps
+    # a drop is a frame missing from the stream's own rhythm; below the smooth rate every
+    # interval misses slots of the 20 fps grid, which is the low rate (fps_deficit), not drops
+    own_step = _frame_step(intervals, fps)
+    lost = intervals > GAP_FACTOR * own_step
     if fps < SMOOTH_FPS:
         # made below the smooth rate: its frames land on that rate's grid, where some
         # intervals skip a slot (15 fps: every third), so what is missing grows with the
@@ -379,7 +384,7 @@ def _report(pts: np.ndarray, series: dict[str, np.ndarray], fps: float, length: 
     events = [MotionEvent("stall" if is_stall else "freeze", a, b) for a, b, n_held, is_stall in runs
               if is_stall or n_held >= p.fold + 1]  # one repeat (at the perceived rate) is stutter, counted in repeat_ratio
     events += [MotionEvent("scene_cut", float(e - d), float(e)) for e, d in zip(p.end[p.cut], p.dt[p.cut])]
-    events += _merged([(float(e - d + step), float(e)) for e, d in zip(p.end[p.gap], p.dt[p.gap])], "drop", step)
+    events += _merged([(float(e - d + min(own_step, d)), float(e)) for e, d in zip(p.end[lost], p.dt[lost])], "drop", own_step)
     for kind, key, threshold in (("shake", "shake_rms", SHAKE_EVENT), ("flicker", "flicker_rms", FLICKER_EVENT),
                                  ("drop", "repeat_ratio", REPEAT_EVENT)):
         events += _second_events(kind, [s[key] > threshold for s in per_second], duration)
@@ -390,8 +395,8 @@ def _report(pts: np.ndarray, series: dict[str, np.ndarray], fps: float, length: 
 
 
 def _merged(spans: list[tuple[float, float]], kind: str, step: float) -> list[MotionEvent]:
-    """One event for spans that only one shown frame separates: a stream at 4 fps drops
-    frames from start to end, not in hundreds of events."""
+    """One event for spans that only one shown frame separates: a stretch that lost every
+    other frame drops frames over that stretch, not in one event per frame."""
     merged: list[list[float]] = []
     for a, b in spans:
         if merged and a - merged[-1][1] <= 1.01 * step:
