@@ -243,6 +243,25 @@ def test_a_low_rate_stream_drops_only_what_its_own_rhythm_misses():
         assert drops[0].start - 0.05 <= times[lost_at] and drops[0].end >= times[lost_at + 1], (rate, drops, times[lost_at])
 
 
+def test_a_slow_streams_lighting_drift_is_no_flicker_and_its_alternation_is():
+    """At 3 fps the signal's window (1 s of 20 fps steps) spans 7 s of pairs, so lighting that
+    drifts over 2-6 s stayed in its high pass and every such clip read flicker events; the
+    events judge 1 s of the stream's own pairs. Brightness alternating frame to frame still flickers."""
+    rate = 3.0
+    times = np.arange(0, 12, 1 / rate)
+
+    def shown(brightness) -> MotionReport:
+        return analyse([view(40 + 2.0 * t * FPS / 4, 40 + 0.6 * t * FPS / 4) * brightness(i, t) for i, t in enumerate(times)],
+                       pts=times, fps=rate)
+
+    for period, amplitude in ((2.0, 0.05), (2.0, 0.1), (6.0, 0.05), (6.0, 0.1)):
+        drifting = shown(lambda i, t: 1 + amplitude * np.sin(2 * np.pi * t / period))
+        assert "flicker" not in kinds(drifting), (period, amplitude)
+    alternating = shown(lambda i, t: 1 + 0.05 * (-1) ** i)
+    spans = [(e.start, e.end) for e in alternating.events if e.kind == "flicker"]
+    assert sum(b - a for a, b in spans) > 0.8 * times[-1], spans
+
+
 def test_lagging_grows_steadily_as_the_frame_rate_falls():
     """A pan made at 20 down to 3 fps (each declared at its rate): what is missing from 20 fps
     grows with the shortfall, with no step where an interval first reaches 1.5 slots (15
