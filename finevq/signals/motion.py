@@ -144,7 +144,8 @@ class MotionEvent:
     0.3 s; "freeze" a shorter one of at least three identical frames; "drop" a timestamp gap
     beyond the stream's own frame interval (a steady low rate drops nothing; it is the rate),
     or seconds in which at least 20 % of frames repeat; "shake" / "flicker" seconds whose
-    shake_rms / flicker_rms exceed 0.005 / 0.01; "scene_cut" the interval between the two shots."""
+    shake_rms / flicker_rms exceed 0.005 / 0.01 (flicker over 1 s of the stream's own frames,
+    see _flicker_seconds); "scene_cut" the interval between the two shots."""
 
     kind: str  # "freeze" | "stall" | "shake" | "flicker" | "drop" | "scene_cut"
     start: float
