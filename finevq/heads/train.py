@@ -10,7 +10,7 @@ out-of-fold predictions are what the training report measures.
 from __future__ import annotations
 
 import warnings
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -99,8 +99,7 @@ def with_own_input_clips(data: Dataset, more: Dataset, config: TrainConfig) -> D
         raise ValueError(f"sources both in the labels and in the own-input clips: {', '.join(shared[:5])}")
     types = np.column_stack([more.types[:, more.type_names.index(n)] if n in more.type_names else np.zeros(len(more.videos))
                              for n in data.type_names]) if data.type_names else np.zeros((len(more.videos), 0))
-    more = Dataset(more.videos, more.groups, more.signals, more.deep, more.signal_names, more.scores, types, list(data.type_names), more.labels)
-    return Dataset(**{**data.__dict__, "own_input_clips": more})
+    return replace(data, own_input_clips=replace(more, types=types, type_names=list(data.type_names)))
 
 
 def fit(data: Dataset, monotone: Heads, config: TrainConfig = TrainConfig(), rows: np.ndarray | None = None, version: str = "trained") -> LearnedHeads:

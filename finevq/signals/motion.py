@@ -606,12 +606,12 @@ def _flicker_seconds(p: _Pairs, bounds: list[int], own_step: float, step: float)
     flickered at seconds that its 25 fps original did not). Events judge 1 s of the stream's
     own pairs; the signal, a feature the heads were trained on, keeps its window."""
     high = p.flicker if own_step <= step else _brightness_high_pass(p, own_step)
-    bright = ~p.cut & ~p.stalled
-    flags = []
-    for a, b in zip(bounds[:-1], bounds[1:]):
-        part = high[a:b][bright[a:b]]
-        flags.append(bool(part.size) and float(np.sqrt(np.mean(part**2))) > FLICKER_EVENT)
-    return flags
+    bright = ~p.cut & ~p.stalled  # as in _pool
+    return [_rms(high[a:b][bright[a:b]]) > FLICKER_EVENT for a, b in zip(bounds[:-1], bounds[1:])]
+
+
+def _rms(values: np.ndarray) -> float:
+    return float(np.sqrt(np.mean(values**2))) if values.size else 0.0
 
 
 def _frame_step(dt: np.ndarray, fps: float) -> float:
@@ -652,7 +652,7 @@ def _pool(p: _Pairs, part: slice, step: float) -> dict[str, float]:
         "fps_deficit": max(0.0, ratio(slots - p.fold * np.count_nonzero(scope & ~held), slots)),
         "jerkiness": ratio(p.jerk[part][scope].sum(), p.pace[part][scope].sum()),
         "shake_rms": float(np.sqrt(shake.mean())) if shake.size else 0.0,
-        "flicker_rms": float(np.sqrt(np.mean(p.flicker[part][bright] ** 2))) if bright.any() else 0.0,
+        "flicker_rms": _rms(p.flicker[part][bright]),
         "flicker_alternation": float(p.swing[part][bright].mean()) if bright.any() else 0.0,
         "temporal_noise": float(np.median(noise)) if noise.size else 0.0,
     }

@@ -209,7 +209,8 @@ def spatial_signals(rgb: np.ndarray, wanted: Collection[str] | None = None, pict
     Blur and colour read the picture at `picture_lines` at most; the heads expect the default."""
     rgb = _checked(rgb)
     picture = at_most_lines(rgb, picture_lines)
-    return _measure(_native_crop(rgb), picture, wanted)
+    picture_gray = _luma(picture)
+    return _ordered(_picture_signals(picture, picture_gray, wanted) | _native_signals(_native_crop(rgb), picture, picture_gray, wanted))
 
 
 def signals_and_glance(rgb: np.ndarray, glance_wanted: Collection[str] | None = None) -> tuple[dict[str, float], dict[str, float]]:
@@ -220,17 +221,11 @@ def signals_and_glance(rgb: np.ndarray, glance_wanted: Collection[str] | None = 
     rgb = _checked(rgb)
     picture = at_most_lines(rgb)
     picture_gray = _luma(picture)
-    whole = _measure(_native_crop(rgb), picture, None, picture_gray)
-    glance = {k: v for k, v in whole.items() if SPATIAL_SIGNALS[k].dimension in _PICTURE_DIMENSIONS and (glance_wanted is None or k in glance_wanted)}
-    glance_native = _native_crop(picture)
-    glance_gray = picture_gray if glance_native is picture else _luma(glance_native)
-    glance.update(noise.measure(glance_native, glance_gray, glance_wanted))
-    glance.update(artifact.measure(glance_native, glance_gray, glance_wanted))
-    return whole, {name: glance[name] for name in SPATIAL_SIGNALS if name in glance}
-
-
-#: The dimensions whose signals read the scaled picture; noise and artifacts read native pixels.
-_PICTURE_DIMENSIONS = ("blur", "color")
+    seen = _picture_signals(picture, picture_gray, None)
+    whole = seen | _native_signals(_native_crop(rgb), picture, picture_gray, None)
+    glance = {k: v for k, v in seen.items() if glance_wanted is None or k in glance_wanted}
+    glance |= _native_signals(_native_crop(picture), picture, picture_gray, glance_wanted)
+    return _ordered(whole), _ordered(glance)
 
 
 def _checked(rgb: np.ndarray) -> np.ndarray:
@@ -242,15 +237,18 @@ def _checked(rgb: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(rgb)
 
 
-def _measure(native: np.ndarray, picture: np.ndarray, wanted: Collection[str] | None, picture_gray: np.ndarray | None = None) -> dict[str, float]:
-    if picture_gray is None:
-        picture_gray = _luma(picture)
-    native_gray = picture_gray if native is picture else _luma(native)
-    values: dict[str, float] = {}
-    values.update(blur.measure(picture, picture_gray, wanted))
-    values.update(color.measure(picture, picture_gray, wanted))
-    values.update(noise.measure(native, native_gray, wanted))
-    values.update(artifact.measure(native, native_gray, wanted))
+def _picture_signals(picture: np.ndarray, gray: np.ndarray, wanted: Collection[str] | None) -> dict[str, float]:
+    return blur.measure(picture, gray, wanted) | color.measure(picture, gray, wanted)
+
+
+def _native_signals(native: np.ndarray, picture: np.ndarray, picture_gray: np.ndarray, wanted: Collection[str] | None) -> dict[str, float]:
+    """Noise and artifacts on native pixels; `native` is often the picture itself (a frame
+    already at most PICTURE_LINES), whose luma is then reused."""
+    gray = picture_gray if native is picture else _luma(native)
+    return noise.measure(native, gray, wanted) | artifact.measure(native, gray, wanted)
+
+
+def _ordered(values: dict[str, float]) -> dict[str, float]:
     return {name: values[name] for name in SPATIAL_SIGNALS if name in values}
 
 
