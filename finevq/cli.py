@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import gc
+import os
 import sys
 from enum import Enum
 from pathlib import Path
 from typing import Annotated
 
-import typer
-from rich.console import Console
+# Before numpy and OpenCV load (each bundles an OpenBLAS): the threads an OpenBLAS starts
+# spin for a while, and OpenCV's spent ~0.09 s of a core after its import, during the
+# start-up the decode waits on; finevq's own matrix products are the heads' one-row ones.
+# Single-threaded BLAS also keeps `finevq train`'s sums in one order. An explicit setting wins.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import typer  # noqa: E402
+from rich.console import Console  # noqa: E402
 
 _app = typer.Typer(add_completion=False, no_args_is_help=True, help="Fine-grained video quality assessment.")
 err = Console(stderr=True)
@@ -39,13 +47,15 @@ def assess(
     Folders, manifests, stdin, a .parquet or folder output, or any batch option start a
     batch: parallel, resumable (re-run the same command to continue), summarized at the end.
     """
-    from .batch.command import is_batch, run_command
+    from .batch.request import is_batch
 
     batch_options = any(v is not None for v in (workers, engine, address, include, timeout, max_memory)) or hash
     if is_batch(videos, output, batch_options):
         if format is not None:
             err.print("[red]error:[/] --format is for plain files; a batch's format follows --output (.jsonl, .parquet or a folder)")
             raise typer.Exit(2)
+        from .batch.command import run_command
+
         raise typer.Exit(run_command(videos, output, model, workers, engine or "local", address, include or (), timeout, max_memory, hash, err))
 
     from rich.markup import escape
@@ -59,6 +69,10 @@ def assess(
     except ModelError as error:
         err.print(f"[red]error:[/] {escape(str(error))}")
         raise typer.Exit(2) from None
+    # What is alive now (modules, the heads' weights) lives as long as the process: moved out of
+    # the collector's reach, the collections the decode loop's many small objects trigger stop
+    # walking it (~0.07 s of CPU on a 10 s 1080p clip)
+    gc.freeze()
     out = open(output, "w") if output else sys.stdout
     console = Console(file=out) if output else Console()
     failed = 0

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
-import cv2
 import numpy as np
 
 from .. import __version__
@@ -28,6 +27,7 @@ from ..signals.spatial import at_most_lines, signals_and_glance, spatial_signals
 from ..taxonomy import DIMENSIONS, DISTORTION_DIMENSIONS, SEVERITY_LEVELS, Dimension, distortion, level_index
 from . import register
 from .base import Assessor
+from .process import tune_for_measuring
 
 #: A type is reported when the learned classifier gives it at least this probability.
 TYPE_THRESHOLD = 0.5
@@ -91,13 +91,16 @@ def measure(path: str, limits: Limits = Limits(), deep: bool = True, timeline_si
         # pixels): the monotone heads that shape the timeline were fitted on clips this size, and a
         # full 1080p frame per second cost as much CPU as decoding 20 frames. A sampled frame that
         # is also its second's timeline frame shares the scaled picture and its blur and colour
-        # signals (`signals_and_glance`).
+        # signals (`signals_and_glance`). The backbone's crop is cut from that picture too: the
+        # heads learned the deep features of clips this size, and a 1080p frame's own 224-px
+        # resize cost 10 ms of CPU against 1 ms from the picture.
+        picture = at_most_lines(rgb)
         if slot and second:
-            signals, glance = signals_and_glance(rgb, timeline_signals)
+            signals, glance = signals_and_glance(rgb, timeline_signals, picture=picture)
         else:
-            signals = spatial_signals(rgb) if slot else None
-            glance = spatial_signals(at_most_lines(rgb), timeline_signals) if second else None
-        return signals, glance, prepare_frame(rgb) if crop else None, box
+            signals = spatial_signals(rgb, picture=picture) if slot else None
+            glance = spatial_signals(picture, timeline_signals) if second else None
+        return signals, glance, prepare_frame(picture) if crop else None, box
 
     with open_video(path, limits) as source, ThreadPoolExecutor(1, "finevq-spatial") as helper, ThreadPoolExecutor(1, "finevq-motion") as mover:
         features = BackgroundFeatures() if deep else None
@@ -191,7 +194,8 @@ class FastAssessor(Assessor):
     distortion types come from the learned network; the monotone heads still give the
     per-second shape of the timeline, shifted to agree with the learned video score.
 
-    Creating one sets OpenCV's thread pool to one thread for the process (see __init__).
+    Creating one tunes the process for measuring: OpenCV on one thread, and glibc keeping
+    freed memory for the next frame's temporaries (`process.tune_for_measuring`).
     """
 
     def __init__(self, heads: Heads | None = None, limits: Limits = Limits(), deep_features: bool = True, learned: LearnedHeads | None = None):
@@ -201,10 +205,7 @@ class FastAssessor(Assessor):
         self.heads = heads or (learned.monotone if learned else load_default_heads())
         self.limits = limits
         self.deep_features = deep_features
-        # measure() runs its stages on threads of its own (decode, motion, spatial, backbone)
-        # and keeps both cores busy; OpenCV's pool on top only adds hand-offs: a thumbnail
-        # resize cost 0.77 ms of CPU with two OpenCV threads and 0.52 ms with one.
-        cv2.setNumThreads(1)
+        tune_for_measuring()
         version = learned.version if learned else self.heads.version
         self.model_info = ModelInfo(name="finevq-fast", version=f"{__version__}+heads.{version}")
 

@@ -9,12 +9,33 @@ See docs/batch.md for the output layout and the resume guarantees.
 
 from __future__ import annotations
 
-from .inputs import InputError, Job, Jobs, collect
-from .local import run_local
-from .pool import AssessorFactory, PoolError, WorkerPool
-from .ray_engine import EngineUnavailable, run_ray
-from .store import StoreError, read_results
-from .summary import RunReport, summarize
+import importlib
+
+# Loaded on first use: `finevq assess clip.mp4` asks `request.is_batch` whether it is a batch
+# at all, and a single file should not pay for the engines it will not use.
+_LAZY = {
+    "AssessorFactory": "pool",
+    "EngineUnavailable": "ray_engine",
+    "InputError": "inputs",
+    "Job": "inputs",
+    "Jobs": "inputs",
+    "PoolError": "pool",
+    "RunReport": "summary",
+    "StoreError": "store",
+    "WorkerPool": "pool",
+    "collect": "inputs",
+    "read_results": "store",
+    "run_local": "local",
+    "run_ray": "ray_engine",
+    "summarize": "summary",
+}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "AssessorFactory",

@@ -5,13 +5,12 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Sequence
-from pathlib import Path
 
 from rich.console import Console
 from rich.markup import escape
 
 from ..assessors import available
-from .inputs import InputError, collect, is_manifest
+from .inputs import InputError, collect
 from .local import run_local
 from .pool import AssessorFactory, PoolError
 from .ray_engine import EngineUnavailable, run_ray
@@ -21,15 +20,6 @@ from .store import StoreError, output_kind
 DEFAULT_TIMEOUT = 600.0
 ENGINES = ("local", "ray")
 _UNITS = {"": 2**20, "k": 2**10, "m": 2**20, "g": 2**30, "t": 2**40}
-
-
-def is_batch(videos: Sequence[str], output: str | None, batch_options: bool) -> bool:
-    """Plain video files with no batch option keep the original behaviour (print or write assessments)."""
-    if batch_options or any(is_manifest(v) or Path(v).is_dir() for v in videos):
-        return True
-    if output is None:
-        return False
-    return Path(output).suffix.lower() == ".parquet" or output.endswith(("/", os.sep)) or Path(output).is_dir()
 
 
 def parse_size(text: str) -> int:

@@ -17,6 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .request import MANIFEST_SUFFIXES
 from .rows import RESULT_COLUMNS
 
 #: Without --include a folder yields only these, so sidecar files (.json, .srt, thumbnails)
@@ -25,7 +26,6 @@ VIDEO_SUFFIXES = (
     ".mp4", ".m4v", ".mov", ".mkv", ".webm", ".avi", ".ts", ".mts", ".m2ts", ".flv",
     ".3gp", ".mpg", ".mpeg", ".wmv", ".ogv", ".y4m", ".mxf",
 )  # fmt: skip
-MANIFEST_SUFFIXES = (".csv", ".jsonl", ".ndjson")
 PATH_COLUMNS = ("video", "path")
 
 
@@ -47,10 +47,6 @@ class Jobs:
     extra_types: dict[str, type | None]
     #: Inputs that named a video already listed (same path and key): assessed once.
     duplicates: int = 0
-
-
-def is_manifest(name: str) -> bool:
-    return name == "-" or Path(name).suffix.lower() in MANIFEST_SUFFIXES
 
 
 def file_key(path: str, content_hash: bool) -> str:

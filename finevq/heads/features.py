@@ -50,13 +50,14 @@ def measurement_row(video: str, path: str) -> dict:
 
 
 def _limit_threads() -> None:
-    """Parallelism comes from the processes; see finevq.batch.pool.THREAD_VARIABLES for why one thread each."""
+    """Parallelism comes from the processes; see finevq.batch.pool.THREAD_VARIABLES for why one thread each
+    (and `process.tune_for_measuring` for the heap cushion)."""
     from threadpoolctl import threadpool_limits
 
     threadpool_limits(1)
-    import cv2
+    from ..assessors.process import tune_for_measuring
 
-    cv2.setNumThreads(1)
+    tune_for_measuring()
 
 
 def _measure_task(item: tuple[str, str]) -> dict:

@@ -203,23 +203,25 @@ SPATIAL_SIGNALS: dict[str, SignalSpec] = dict(
 )
 
 
-def spatial_signals(rgb: np.ndarray, wanted: Collection[str] | None = None, picture_lines: int = PICTURE_LINES) -> dict[str, float]:
+def spatial_signals(rgb: np.ndarray, wanted: Collection[str] | None = None, picture_lines: int = PICTURE_LINES, picture: np.ndarray | None = None) -> dict[str, float]:
     """The spatial signals of one RGB uint8 frame (H x W x 3, native resolution): all of
     them, or those named in `wanted` (other names are ignored), reading only what they need.
-    Blur and colour read the picture at `picture_lines` at most; the heads expect the default."""
+    Blur and colour read the picture at `picture_lines` at most; the heads expect the default.
+    `picture` is `at_most_lines(rgb, picture_lines)` when the caller has it already."""
     rgb = _checked(rgb)
-    picture = at_most_lines(rgb, picture_lines)
+    picture = at_most_lines(rgb, picture_lines) if picture is None else picture
     picture_gray = _luma(picture)
     return _ordered(_picture_signals(picture, picture_gray, wanted) | _native_signals(_native_crop(rgb), picture, picture_gray, wanted))
 
 
-def signals_and_glance(rgb: np.ndarray, glance_wanted: Collection[str] | None = None) -> tuple[dict[str, float], dict[str, float]]:
+def signals_and_glance(rgb: np.ndarray, glance_wanted: Collection[str] | None = None, picture: np.ndarray | None = None) -> tuple[dict[str, float], dict[str, float]]:
     """`spatial_signals(rgb)` and `spatial_signals(at_most_lines(rgb), glance_wanted)` (a
     timeline frame's read of the picture alone), sharing what the two have in common: the
-    scaled picture and its blur and colour signals, which both calls read from the same
-    pixels. The numbers are those of the two calls, bit for bit."""
+    scaled picture (`picture`, when the caller has it already) and its blur and colour
+    signals, which both calls read from the same pixels. The numbers are those of the two
+    calls, bit for bit."""
     rgb = _checked(rgb)
-    picture = at_most_lines(rgb)
+    picture = at_most_lines(rgb) if picture is None else picture
     picture_gray = _luma(picture)
     seen = _picture_signals(picture, picture_gray, None)
     whole = seen | _native_signals(_native_crop(rgb), picture, picture_gray, None)
