@@ -5,12 +5,13 @@ backbone), so anything that adds hand-offs or kernel work on top of them costs w
 
 - OpenCV's own thread pool only adds hand-offs: a thumbnail resize cost 0.77 ms of CPU with
   two OpenCV threads and 0.52 ms with one.
-- glibc hands freed memory back to the kernel as soon as the top of a heap holds more than
-  128 KiB free, and every full-resolution temporary of the spatial path (a float 1080p
-  plane is 8 MiB) then comes back as fresh pages the kernel must zero: a sampled 1080p
-  frame's signals took 61 ms of CPU, 39 ms with the freed memory kept. A 64 MiB cushion
-  per heap keeps it (10 s 1080p assess: 77k page faults -> 51k, 0.2 s less CPU, peak RSS
-  unchanged at ~300 MiB, since the cushion is only what the pipeline had already touched).
+- glibc hands the free memory at the top of a heap back to the kernel once it exceeds the
+  trim threshold (at most twice the largest block freed so far: 16 MiB for a float 1080p
+  plane). The spatial path holds several such 8 MiB temporaries at once, so they went back
+  and came again as fresh pages the kernel must zero: a sampled 1080p frame's signals took
+  61 ms of CPU, 39 ms with the freed memory kept. A 64 MiB cushion per heap keeps it (10 s
+  1080p assess: 77k page faults -> 51k, about 0.1 s of CPU; peak RSS unchanged at ~300 MiB,
+  since the cushion only keeps pages the pipeline had already touched).
 """
 
 from __future__ import annotations
