@@ -328,6 +328,11 @@ class _Pairs:
     flicker: np.ndarray = field(init=False)  # high-passed log brightness
     swing: np.ndarray = field(init=False)  # a brightness step reversing the previous one
 
+    @property
+    def bright(self) -> np.ndarray:
+        """Pairs whose brightness change counts for flicker: not across a cut, not in a stall."""
+        return ~self.cut & ~self.stalled
+
 
 def _report(pts: np.ndarray, series: dict[str, np.ndarray], fps: float, length: int) -> MotionReport:
     """Classify the pairs (cut, repeat, gap, freeze, stall), then pool them per video and per second."""
@@ -606,7 +611,7 @@ def _flicker_seconds(p: _Pairs, bounds: list[int], own_step: float, step: float)
     flickered at seconds that its 25 fps original did not). Events judge 1 s of the stream's
     own pairs; the signal, a feature the heads were trained on, keeps its window."""
     high = p.flicker if own_step <= step else _brightness_high_pass(p, own_step)
-    bright = ~p.cut & ~p.stalled  # as in _pool
+    bright = p.bright
     return [_rms(high[a:b][bright[a:b]]) > FLICKER_EVENT for a, b in zip(bounds[:-1], bounds[1:])]
 
 
@@ -636,7 +641,7 @@ def _pool(p: _Pairs, part: slice, step: float) -> dict[str, float]:
     dt, cut, held, scope = p.dt[part], p.cut[part], p.held[part], p.scope[part]
     free = held & ~p.stutter[part]  # a picture's repeats within the cadence (none below ~45 fps)
     steady = ~cut & ~p.frozen[part]
-    bright = ~cut & ~p.stalled[part]
+    bright = p.bright[part]
     shake = p.shake[part][~np.isnan(p.shake[part])]
     noise = p.noise[part][steady]  # repeats in a still scene carry its noise; frozen ones carry none
     missing = float(np.where(p.gap[part], np.round(dt / step) - 1.0, 0.0).sum())
