@@ -93,7 +93,7 @@ def measure(path: str, limits: Limits = Limits(), deep: bool = True, timeline_si
         # is also its second's timeline frame shares the scaled picture and its blur and colour
         # signals (`signals_and_glance`). The backbone's crop is cut from that picture too: the
         # heads learned the deep features of clips this size, and a 1080p frame's own 224-px
-        # resize cost 10 ms of CPU against 1 ms from the picture.
+        # resize cost 8.8 ms of CPU against 1.6 ms from the picture.
         picture = at_most_lines(rgb)
         if slot and second:
             signals, glance = signals_and_glance(rgb, timeline_signals, picture=picture)
